@@ -1,0 +1,584 @@
+package dev.tokengate;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tokengate.internal.config.SettingValues;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+
+/**
+ * The settings of a {@link TokenGateFilter} or {@link TokenValidator}: immutable, checked when built.
+ *
+ * <p>Build it in code with {@link #builder()}, or from {@code web.xml} init-params and any other string settings with
+ * {@link #fromSettings(Map)}. Setting names are the same everywhere: the init-param {@code clock-skew} is the Spring
+ * Boot property {@code tokengate.clock-skew} and the builder method {@link Builder#clockSkew(Duration)}.
+ *
+ * <table>
+ *   <caption>Settings</caption>
+ *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code issuer}</td><td>required</td><td>the issuer URL; the token's {@code iss} must equal it exactly</td></tr>
+ *   <tr><td>{@code jwks-uri}</td><td>discovered</td><td>the JWKS URL; by default read from the issuer's
+ *       {@code /.well-known/openid-configuration}, then {@code /.well-known/oauth-authorization-server}</td></tr>
+ *   <tr><td>{@code audiences}</td><td>required</td><td>the token's {@code aud} must contain one of these</td></tr>
+ *   <tr><td>{@code allow-any-audience}</td><td>{@code false}</td><td>{@code true} skips the audience check; only for
+ *       issuers that issue tokens to this API alone</td></tr>
+ *   <tr><td>{@code algorithms}</td><td>RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519</td>
+ *       <td>the signing algorithms accepted; HS256/384/512 only together with {@code shared-secret}</td></tr>
+ *   <tr><td>{@code shared-secret}</td><td>none</td><td>the HMAC secret (at least 32 bytes) for HS* tokens</td></tr>
+ *   <tr><td>{@code clock-skew}</td><td>60s</td><td>tolerance on {@code exp}, {@code nbf}, {@code iat}; at most 5m</td></tr>
+ *   <tr><td>{@code typ-policy}</td><td>{@code lenient}</td><td>{@code lenient} accepts {@code typ} at+jwt,
+ *       application/at+jwt, JWT or none; {@code strict} requires at+jwt</td></tr>
+ *   <tr><td>{@code client-id-claims}</td><td>client_id azp cid appid sub</td><td>where the client id is read, first
+ *       present wins</td></tr>
+ *   <tr><td>{@code scope-claims}</td><td>scope scp</td><td>claims merged into the scope set: a space-separated string
+ *       or an array of strings; add {@code roles} for Entra ID app permissions</td></tr>
+ *   <tr><td>{@code public-paths}</td><td>none</td><td>servlet url-patterns that need no token, e.g. /health</td></tr>
+ *   <tr><td>{@code scope-rules}</td><td>none</td><td>{@code [METHOD] pattern=scope ...}, see {@link ScopeRule}</td></tr>
+ *   <tr><td>{@code realm}</td><td>{@code api}</td><td>the realm in {@code WWW-Authenticate}</td></tr>
+ *   <tr><td>{@code max-token-length}</td><td>8192</td><td>longer tokens are refused before any parsing</td></tr>
+ *   <tr><td>{@code jwks-connect-timeout}</td><td>2s</td><td>connect timeout of discovery and JWKS requests</td></tr>
+ *   <tr><td>{@code jwks-read-timeout}</td><td>5s</td><td>read timeout of discovery and JWKS requests</td></tr>
+ *   <tr><td>{@code allow-query-token}</td><td>{@code false}</td><td>also accept {@code ?access_token=} (RFC 6750
+ *       §2.3; leaks tokens into logs, avoid)</td></tr>
+ *   <tr><td>{@code allow-form-token}</td><td>{@code false}</td><td>also accept {@code access_token} in a form body
+ *       (RFC 6750 §2.2)</td></tr>
+ * </table>
+ */
+public final class TokenGateConfig {
+  /** The largest clock skew accepted: beyond this, expiry stops meaning much. */
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
+
+  static final Set<String> ASYMMETRIC_ALGORITHMS = Set.of(
+      "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
+  static final Set<String> HMAC_ALGORITHMS = Set.of("HS256", "HS384", "HS512");
+  private static final List<String> DEFAULT_ALGORITHMS = List.of(
+      "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
+  private static final int MIN_SHARED_SECRET_BYTES = 32;
+
+  private final String issuer;
+  private final URI jwksUri;
+  private final Set<String> audiences;
+  private final boolean allowAnyAudience;
+  private final Set<String> algorithms;
+  private final byte[] sharedSecret;
+  private final Duration clockSkew;
+  private final TokenTypePolicy typPolicy;
+  private final List<String> clientIdClaims;
+  private final List<String> scopeClaims;
+  private final List<String> publicPaths;
+  private final List<ScopeRule> scopeRules;
+  private final String realm;
+  private final int maxTokenLength;
+  private final Duration jwksConnectTimeout;
+  private final Duration jwksReadTimeout;
+  private final boolean allowQueryToken;
+  private final boolean allowFormToken;
+  private final Clock clock;
+
+  private TokenGateConfig(Builder builder) {
+    this.issuer = builder.issuer;
+    this.jwksUri = builder.jwksUri;
+    this.audiences = Collections.unmodifiableSet(new LinkedHashSet<>(builder.audiences));
+    this.allowAnyAudience = builder.allowAnyAudience;
+    this.algorithms = Collections.unmodifiableSet(new LinkedHashSet<>(builder.algorithms));
+    this.sharedSecret = builder.sharedSecret == null ? null : builder.sharedSecret.clone();
+    this.clockSkew = builder.clockSkew;
+    this.typPolicy = builder.typPolicy;
+    this.clientIdClaims = List.copyOf(builder.clientIdClaims);
+    this.scopeClaims = List.copyOf(builder.scopeClaims);
+    this.publicPaths = List.copyOf(builder.publicPaths);
+    this.scopeRules = List.copyOf(builder.scopeRules);
+    this.realm = builder.realm;
+    this.maxTokenLength = builder.maxTokenLength;
+    this.jwksConnectTimeout = builder.jwksConnectTimeout;
+    this.jwksReadTimeout = builder.jwksReadTimeout;
+    this.allowQueryToken = builder.allowQueryToken;
+    this.allowFormToken = builder.allowFormToken;
+    this.clock = builder.clock;
+  }
+
+  /** Starts a configuration; {@link Builder#issuer(String)} and {@link Builder#audiences} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads a configuration from string settings, as {@code web.xml} init-params deliver them. Names are those in the
+   * table above; lists are separated by commas or spaces ({@code scope-rules} by commas or new lines); durations are
+   * written {@code 30s}, {@code 500ms}, {@code 5m} or {@code PT30S}.
+   *
+   * @throws IllegalArgumentException naming the setting, when a setting is unknown, missing or invalid
+   */
+  public static TokenGateConfig fromSettings(Map<String, String> settings) {
+    Builder builder = builder();
+    Map<String, BiConsumer<Builder, String>> readers = settingReaders();
+    for (Map.Entry<String, String> setting : settings.entrySet()) {
+      BiConsumer<Builder, String> reader = readers.get(setting.getKey());
+      if (reader == null) {
+        throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
+            + new TreeSet<>(readers.keySet()));
+      }
+      if (setting.getValue() != null && !setting.getValue().isBlank()) {
+        reader.accept(builder, setting.getValue().strip());
+      }
+    }
+    return builder.build();
+  }
+
+  /** The names of every setting {@link #fromSettings(Map)} reads. */
+  public static Set<String> settingNames() {
+    return Collections.unmodifiableSet(settingReaders().keySet());
+  }
+
+  private static Map<String, BiConsumer<Builder, String>> settingReaders() {
+    Map<String, BiConsumer<Builder, String>> readers = new LinkedHashMap<>();
+    readers.put("issuer", Builder::issuer);
+    readers.put("jwks-uri", (b, v) -> b.jwksUri(uri("jwks-uri", v)));
+    readers.put("audiences", (b, v) -> b.audiences(SettingValues.list(v)));
+    readers.put("allow-any-audience", (b, v) -> b.allowAnyAudience(SettingValues.bool("allow-any-audience", v)));
+    readers.put("algorithms", (b, v) -> b.algorithms(SettingValues.list(v)));
+    readers.put("shared-secret", (b, v) -> b.sharedSecret(v.getBytes(StandardCharsets.UTF_8)));
+    readers.put("clock-skew", (b, v) -> b.clockSkew(SettingValues.duration("clock-skew", v)));
+    readers.put("typ-policy", (b, v) -> b.typPolicy(typPolicy(v)));
+    readers.put("client-id-claims", (b, v) -> b.clientIdClaims(SettingValues.list(v)));
+    readers.put("scope-claims", (b, v) -> b.scopeClaims(SettingValues.list(v)));
+    readers.put("public-paths", (b, v) -> b.publicPaths(SettingValues.list(v)));
+    readers.put("scope-rules", (b, v) -> SettingValues.lines(v).forEach(rule -> b.scopeRule(ScopeRule.parse(rule))));
+    readers.put("realm", Builder::realm);
+    readers.put("max-token-length", (b, v) -> b.maxTokenLength(SettingValues.positiveInt("max-token-length", v)));
+    readers.put("jwks-connect-timeout",
+        (b, v) -> b.jwksConnectTimeout(SettingValues.duration("jwks-connect-timeout", v)));
+    readers.put("jwks-read-timeout", (b, v) -> b.jwksReadTimeout(SettingValues.duration("jwks-read-timeout", v)));
+    readers.put("allow-query-token", (b, v) -> b.allowQueryToken(SettingValues.bool("allow-query-token", v)));
+    readers.put("allow-form-token", (b, v) -> b.allowFormToken(SettingValues.bool("allow-form-token", v)));
+    return readers;
+  }
+
+  private static URI uri(String setting, String value) {
+    try {
+      return new URI(value);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("Setting '" + setting + "' must be an http(s) URL, was '" + value + "'");
+    }
+  }
+
+  private static TokenTypePolicy typPolicy(String value) {
+    try {
+      return TokenTypePolicy.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Setting 'typ-policy' must be lenient or strict, was '" + value + "'");
+    }
+  }
+
+  /** The issuer; a token's {@code iss} must equal it exactly. */
+  public String issuer() {
+    return issuer;
+  }
+
+  /** The JWKS URL when set; empty when it is to be discovered from the issuer. */
+  public Optional<URI> jwksUri() {
+    return Optional.ofNullable(jwksUri);
+  }
+
+  /** The accepted audiences; empty only when {@link #allowAnyAudience()}. */
+  public Set<String> audiences() {
+    return audiences;
+  }
+
+  /** Whether the audience check is switched off. */
+  public boolean allowAnyAudience() {
+    return allowAnyAudience;
+  }
+
+  /** The accepted JWS algorithm names, e.g. {@code RS256}. */
+  public Set<String> algorithms() {
+    return algorithms;
+  }
+
+  /** A copy of the HMAC secret, when one is configured. */
+  public Optional<byte[]> sharedSecret() {
+    return Optional.ofNullable(sharedSecret).map(byte[]::clone);
+  }
+
+  /** The tolerance on {@code exp}, {@code nbf} and {@code iat}. */
+  public Duration clockSkew() {
+    return clockSkew;
+  }
+
+  /** Which {@code typ} header values are accepted. */
+  public TokenTypePolicy typPolicy() {
+    return typPolicy;
+  }
+
+  /** The claims the client id is read from, first present wins. */
+  public List<String> clientIdClaims() {
+    return clientIdClaims;
+  }
+
+  /** The claims merged into the scope set. */
+  public List<String> scopeClaims() {
+    return scopeClaims;
+  }
+
+  /** Servlet url-patterns that need no token. */
+  public List<String> publicPaths() {
+    return publicPaths;
+  }
+
+  /** Path rules that require scopes. */
+  public List<ScopeRule> scopeRules() {
+    return scopeRules;
+  }
+
+  /** The realm in {@code WWW-Authenticate}. */
+  public String realm() {
+    return realm;
+  }
+
+  /** The longest token accepted, in characters. */
+  public int maxTokenLength() {
+    return maxTokenLength;
+  }
+
+  /** Connect timeout of discovery and JWKS requests. */
+  public Duration jwksConnectTimeout() {
+    return jwksConnectTimeout;
+  }
+
+  /** Read timeout of discovery and JWKS requests. */
+  public Duration jwksReadTimeout() {
+    return jwksReadTimeout;
+  }
+
+  /** Whether {@code ?access_token=} is accepted. */
+  public boolean allowQueryToken() {
+    return allowQueryToken;
+  }
+
+  /** Whether {@code access_token} in a form body is accepted. */
+  public boolean allowFormToken() {
+    return allowFormToken;
+  }
+
+  /** The clock that {@code exp}, {@code nbf} and {@code iat} are checked against. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Settings in the form {@link #fromSettings(Map)} reads them; the shared secret is masked. */
+  @Override
+  public String toString() {
+    return "TokenGateConfig[issuer=" + issuer + ", jwks-uri=" + (jwksUri == null ? "(discovered)" : jwksUri)
+        + ", audiences=" + audiences + ", allow-any-audience=" + allowAnyAudience + ", algorithms=" + algorithms
+        + ", shared-secret=" + (sharedSecret == null ? "(none)" : "(set)") + ", clock-skew=" + clockSkew
+        + ", typ-policy=" + typPolicy.name().toLowerCase(Locale.ROOT) + ", public-paths=" + publicPaths
+        + ", scope-rules=" + scopeRules.size() + "]";
+  }
+
+  /** Collects settings; each setter checks its value, {@link #build()} checks how they combine. */
+  public static final class Builder {
+    private String issuer;
+    private URI jwksUri;
+    private final Set<String> audiences = new LinkedHashSet<>();
+    private boolean allowAnyAudience;
+    private Set<String> algorithms = new LinkedHashSet<>(DEFAULT_ALGORITHMS);
+    private boolean algorithmsSet;
+    private byte[] sharedSecret;
+    private Duration clockSkew = Duration.ofSeconds(60);
+    private TokenTypePolicy typPolicy = TokenTypePolicy.LENIENT;
+    private List<String> clientIdClaims = List.of("client_id", "azp", "cid", "appid", "sub");
+    private List<String> scopeClaims = List.of("scope", "scp");
+    private final List<String> publicPaths = new ArrayList<>();
+    private final List<ScopeRule> scopeRules = new ArrayList<>();
+    private String realm = "api";
+    private int maxTokenLength = 8192;
+    private Duration jwksConnectTimeout = Duration.ofSeconds(2);
+    private Duration jwksReadTimeout = Duration.ofSeconds(5);
+    private boolean allowQueryToken;
+    private boolean allowFormToken;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The issuer URL, e.g. {@code https://login.example.com/realms/api}. Required. */
+    public Builder issuer(String issuer) {
+      requireNonNull(issuer, "issuer");
+      URI uri = uri("issuer", issuer);
+      if (!isHttp(uri) || uri.getHost() == null) {
+        throw new IllegalArgumentException(
+            "Setting 'issuer' must be an absolute http(s) URL such as https://login.example.com, was '" + issuer
+                + "'");
+      }
+      this.issuer = issuer;
+      return this;
+    }
+
+    /** The JWKS URL; leave unset to discover it from the issuer's metadata. */
+    public Builder jwksUri(URI jwksUri) {
+      requireNonNull(jwksUri, "jwksUri");
+      if (!isHttp(jwksUri) || jwksUri.getHost() == null) {
+        throw new IllegalArgumentException(
+            "Setting 'jwks-uri' must be an absolute http(s) URL, was '" + jwksUri + "'");
+      }
+      this.jwksUri = jwksUri;
+      return this;
+    }
+
+    /** The accepted audiences; the token's {@code aud} must contain at least one. Replaces earlier values. */
+    public Builder audiences(String... audiences) {
+      return audiences(Arrays.asList(audiences));
+    }
+
+    /** The accepted audiences; the token's {@code aud} must contain at least one. Replaces earlier values. */
+    public Builder audiences(List<String> audiences) {
+      this.audiences.clear();
+      for (String audience : audiences) {
+        if (audience == null || audience.isBlank()) {
+          throw new IllegalArgumentException("Setting 'audiences' must not contain an empty audience");
+        }
+        this.audiences.add(audience.strip());
+      }
+      return this;
+    }
+
+    /**
+     * Switches the audience check off. Only safe when the issuer issues tokens for this API alone: otherwise a token
+     * meant for another service would be accepted here.
+     */
+    public Builder allowAnyAudience(boolean allowAnyAudience) {
+      this.allowAnyAudience = allowAnyAudience;
+      return this;
+    }
+
+    /** The accepted JWS algorithms, e.g. {@code RS256}; replaces the default list. */
+    public Builder algorithms(String... algorithms) {
+      return algorithms(Arrays.asList(algorithms));
+    }
+
+    /** The accepted JWS algorithms, e.g. {@code RS256}; replaces the default list. */
+    public Builder algorithms(List<String> algorithms) {
+      Set<String> accepted = new LinkedHashSet<>();
+      for (String algorithm : algorithms) {
+        String name = canonicalAlgorithm(algorithm);
+        if (name == null) {
+          throw new IllegalArgumentException("Setting 'algorithms' names unknown or unsupported algorithm '"
+              + algorithm + "'; supported are " + new TreeSet<>(ASYMMETRIC_ALGORITHMS) + " and, with 'shared-secret', "
+              + new TreeSet<>(HMAC_ALGORITHMS));
+        }
+        accepted.add(name);
+      }
+      if (accepted.isEmpty()) {
+        throw new IllegalArgumentException("Setting 'algorithms' must name at least one algorithm, e.g. RS256");
+      }
+      this.algorithms = accepted;
+      this.algorithmsSet = true;
+      return this;
+    }
+
+    /** The HMAC secret for HS256/384/512 tokens, at least 32 bytes; those algorithms must also be listed. */
+    public Builder sharedSecret(byte[] secret) {
+      requireNonNull(secret, "sharedSecret");
+      if (secret.length < MIN_SHARED_SECRET_BYTES) {
+        throw new IllegalArgumentException("Setting 'shared-secret' must be at least " + MIN_SHARED_SECRET_BYTES
+            + " bytes (256 bits) long, was " + secret.length + " bytes");
+      }
+      this.sharedSecret = secret.clone();
+      return this;
+    }
+
+    /** The tolerance on {@code exp}, {@code nbf} and {@code iat}; 0 to {@link #MAX_CLOCK_SKEW}, default 60 s. */
+    public Builder clockSkew(Duration skew) {
+      requireNonNull(skew, "clockSkew");
+      if (skew.isNegative() || skew.compareTo(MAX_CLOCK_SKEW) > 0) {
+        throw new IllegalArgumentException(
+            "Setting 'clock-skew' must be between 0s and " + MAX_CLOCK_SKEW.toMinutes() + "m, was " + skew);
+      }
+      this.clockSkew = skew;
+      return this;
+    }
+
+    /** Which {@code typ} header values are accepted; default {@link TokenTypePolicy#LENIENT}. */
+    public Builder typPolicy(TokenTypePolicy policy) {
+      this.typPolicy = requireNonNull(policy, "typPolicy");
+      return this;
+    }
+
+    /** The claims the client id is read from, first present wins. */
+    public Builder clientIdClaims(List<String> claims) {
+      this.clientIdClaims = claimNames("client-id-claims", claims);
+      return this;
+    }
+
+    /** The claims merged into the scope set, e.g. {@code scope scp roles}. */
+    public Builder scopeClaims(List<String> claims) {
+      this.scopeClaims = claimNames("scope-claims", claims);
+      return this;
+    }
+
+    /** Servlet url-patterns that need no token, e.g. {@code /health} or {@code /public/*}. Adds to earlier ones. */
+    public Builder publicPaths(List<String> patterns) {
+      for (String pattern : patterns) {
+        if (pattern == null || !(pattern.startsWith("/") || pattern.startsWith("*."))) {
+          throw new IllegalArgumentException(
+              "Setting 'public-paths' entries must start with '/' or '*.', was '" + pattern + "'");
+        }
+        this.publicPaths.add(pattern);
+      }
+      return this;
+    }
+
+    /** Servlet url-patterns that need no token, e.g. {@code /health} or {@code /public/*}. Adds to earlier ones. */
+    public Builder publicPaths(String... patterns) {
+      return publicPaths(Arrays.asList(patterns));
+    }
+
+    /** Adds a path rule that requires scopes. */
+    public Builder scopeRule(ScopeRule rule) {
+      this.scopeRules.add(requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /** Adds a path rule in settings syntax, e.g. {@code GET /api/countries/*=countries:read}. */
+    public Builder scopeRule(String rule) {
+      return scopeRule(ScopeRule.parse(requireNonNull(rule, "rule")));
+    }
+
+    /** The realm in {@code WWW-Authenticate}; default {@code api}. */
+    public Builder realm(String realm) {
+      requireNonNull(realm, "realm");
+      if (realm.isEmpty() || !realm.chars().allMatch(c -> c >= 0x20 && c <= 0x7e && c != '"' && c != '\\')) {
+        throw new IllegalArgumentException(
+            "Setting 'realm' must be printable ASCII without quotes or backslashes, was '" + realm + "'");
+      }
+      this.realm = realm;
+      return this;
+    }
+
+    /** The longest token accepted, in characters; default 8192. */
+    public Builder maxTokenLength(int maxTokenLength) {
+      if (maxTokenLength < 64 || maxTokenLength > 1_048_576) {
+        throw new IllegalArgumentException(
+            "Setting 'max-token-length' must be between 64 and 1048576, was " + maxTokenLength);
+      }
+      this.maxTokenLength = maxTokenLength;
+      return this;
+    }
+
+    /** Connect timeout of discovery and JWKS requests; default 2 s. */
+    public Builder jwksConnectTimeout(Duration timeout) {
+      this.jwksConnectTimeout = timeout("jwks-connect-timeout", timeout);
+      return this;
+    }
+
+    /** Read timeout of discovery and JWKS requests; default 5 s. */
+    public Builder jwksReadTimeout(Duration timeout) {
+      this.jwksReadTimeout = timeout("jwks-read-timeout", timeout);
+      return this;
+    }
+
+    /** Whether {@code ?access_token=} is accepted; default false, since URLs end up in logs. */
+    public Builder allowQueryToken(boolean allow) {
+      this.allowQueryToken = allow;
+      return this;
+    }
+
+    /** Whether {@code access_token} in an {@code application/x-www-form-urlencoded} body is accepted. */
+    public Builder allowFormToken(boolean allow) {
+      this.allowFormToken = allow;
+      return this;
+    }
+
+    /** The clock time checks use; for tests. Default {@link Clock#systemUTC()}. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Checks that the settings fit together and builds the configuration.
+     *
+     * @throws IllegalStateException naming the setting and the fix, when a required setting is missing or two
+     *     settings contradict each other
+     */
+    public TokenGateConfig build() {
+      if (issuer == null) {
+        throw new IllegalStateException("Setting 'issuer' is required: set it to your authorization server's issuer"
+            + " URL, exactly as it appears in the tokens' 'iss' claim, e.g. https://login.example.com/realms/api");
+      }
+      if (audiences.isEmpty() && !allowAnyAudience) {
+        throw new IllegalStateException("Setting 'audiences' is required: set it to the audience your issuer puts"
+            + " in tokens for this API (the 'aud' claim), or set 'allow-any-audience' to true if this issuer issues"
+            + " tokens for this API alone");
+      }
+      if (!audiences.isEmpty() && allowAnyAudience) {
+        throw new IllegalStateException(
+            "Settings 'audiences' and 'allow-any-audience' contradict each other: remove one of them");
+      }
+      boolean hmacListed = algorithms.stream().anyMatch(HMAC_ALGORITHMS::contains);
+      if (hmacListed && sharedSecret == null) {
+        throw new IllegalStateException("Setting 'algorithms' lists an HS* algorithm but 'shared-secret' is not set:"
+            + " set the secret your issuer signs with, or remove HS256/HS384/HS512 from 'algorithms'");
+      }
+      if (sharedSecret != null && !hmacListed) {
+        throw new IllegalStateException("Setting 'shared-secret' is set but 'algorithms' lists no HS256, HS384 or"
+            + " HS512" + (algorithmsSet ? "" : " (the default list is asymmetric only)")
+            + ": add the HS algorithm your issuer signs with to 'algorithms'");
+      }
+      return new TokenGateConfig(this);
+    }
+
+    private static String canonicalAlgorithm(String name) {
+      if (name == null) {
+        return null;
+      }
+      for (String known : ASYMMETRIC_ALGORITHMS) {
+        if (known.equalsIgnoreCase(name.strip())) {
+          return known;
+        }
+      }
+      for (String known : HMAC_ALGORITHMS) {
+        if (known.equalsIgnoreCase(name.strip())) {
+          return known;
+        }
+      }
+      return null;
+    }
+
+    private static List<String> claimNames(String setting, List<String> claims) {
+      requireNonNull(claims, setting);
+      if (claims.isEmpty() || claims.stream().anyMatch(c -> c == null || c.isBlank())) {
+        throw new IllegalArgumentException("Setting '" + setting + "' must name at least one claim, was " + claims);
+      }
+      return List.copyOf(claims);
+    }
+
+    private static Duration timeout(String setting, Duration timeout) {
+      requireNonNull(timeout, setting);
+      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException(
+            "Setting '" + setting + "' must be between 1ms and 1m, was " + timeout);
+      }
+      return timeout;
+    }
+
+    private static boolean isHttp(URI uri) {
+      String scheme = uri.getScheme();
+      return uri.isAbsolute() && ("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme));
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.tokengate.internal.http;
+
+import dev.tokengate.BearerError;
+import dev.tokengate.KeysUnavailableException;
+import dev.tokengate.TokenRejectedException;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Writes the answers of RFC 6750 §3: the {@code WWW-Authenticate} challenge, a small JSON body with {@code error}
+ * and {@code error_description}, and {@code Cache-Control: no-store}. Descriptions are ours, never the token's.
+ */
+public final class ErrorResponses {
+  private final String realm;
+
+  public ErrorResponses(String realm) {
+    this.realm = realm;
+  }
+
+  /** 401 with a bare challenge: the request carried no bearer token (RFC 6750 §3.1). */
+  public void challenge(HttpServletResponse response) throws IOException {
+    prepare(response, 401);
+    response.setHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\"");
+    write(response, "{\"error_description\":\"An access token is required\"}");
+  }
+
+  /** 400, 401 or 403 with the error code and description of the rejection. */
+  public void reject(HttpServletResponse response, TokenRejectedException rejection) throws IOException {
+    BearerError error = rejection.error();
+    String description = safe(rejection.description());
+    prepare(response, error.httpStatus());
+    response.setHeader("WWW-Authenticate", challenge(error, description, rejection.requiredScopes()));
+    write(response, "{\"error\":\"" + error.code() + "\",\"error_description\":\"" + description + "\"}");
+  }
+
+  /** The {@code WWW-Authenticate} value for a rejection. */
+  public String challenge(BearerError error, String description, Set<String> requiredScopes) {
+    StringBuilder value = new StringBuilder("Bearer realm=\"").append(realm).append("\", error=\"")
+        .append(error.code()).append("\", error_description=\"").append(safe(description)).append('"');
+    if (!requiredScopes.isEmpty()) {
+      value.append(", scope=\"").append(safe(String.join(" ", new TreeSet<>(requiredScopes)))).append('"');
+    }
+    return value.toString();
+  }
+
+  /**
+   * 503 with {@code Retry-After}: the token could not be checked because the issuer's keys cannot be had. No {@code
+   * WWW-Authenticate}: it is not the client's fault, and a challenge would send it off to fetch a new token.
+   */
+  public void unavailable(HttpServletResponse response, KeysUnavailableException failure) throws IOException {
+    prepare(response, 503);
+    response.setHeader("Retry-After", Long.toString(Math.max(1, failure.retryAfter().toSeconds())));
+    write(response, "{\"error\":\"temporarily_unavailable\",\"error_description\":"
+        + "\"The access token could not be checked because the issuer's signing keys are unavailable\"}");
+  }
+
+  private static void prepare(HttpServletResponse response, int status) {
+    response.resetBuffer();
+    response.setStatus(status);
+    response.setHeader("Cache-Control", "no-store");
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+  }
+
+  private static void write(HttpServletResponse response, String json) throws IOException {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
+  }
+
+  /**
+   * Keeps only RFC 6750's {@code error_description} characters (%x20-21 / %x23-5B / %x5D-7E): no quote, no
+   * backslash, no control character, so neither the header nor the JSON can be broken out of.
+   */
+  static String safe(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}
