@@ -1,0 +1,226 @@
+package dev.tokengate.testing;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A real authorization-server stand-in on loopback: serves {@code /.well-known/openid-configuration} and {@code
+ * /jwks}, counts requests, and can be rotated, broken, slowed down and restarted by a test.
+ *
+ * <p>Its issuer is its own base URL, e.g. {@code http://127.0.0.1:41234}, so discovery works against it.
+ */
+public final class JwksServer implements AutoCloseable {
+  /** What the server answers on a path instead of the normal document. */
+  public record Fault(int status, String contentType, String body, Duration delay, Map<String, String> headers) {
+    public static Fault status(int status) {
+      return new Fault(status, "text/plain", "error " + status, Duration.ZERO, Map.of());
+    }
+
+    public static Fault body(int status, String contentType, String body) {
+      return new Fault(status, contentType, body, Duration.ZERO, Map.of());
+    }
+
+    public static Fault hang(Duration delay) {
+      return new Fault(200, "application/json", "{\"keys\":[]}", delay, Map.of());
+    }
+
+    public static Fault redirect(String location) {
+      return new Fault(302, "text/plain", "", Duration.ZERO, Map.of("Location", location));
+    }
+  }
+
+  private final Server server;
+  private final ServerConnector connector;
+  private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+  private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile List<JWK> keys = List.of();
+  private volatile String rawJwks;
+  private volatile String cacheControl;
+  private volatile String discoveryIssuer;
+  private volatile Duration jwksDelay = Duration.ZERO;
+  private int port;
+
+  private JwksServer(int port) {
+    server = new Server();
+    connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(port);
+    server.addConnector(connector);
+    server.setHandler(new Handler.Abstract() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        return serve(request, response, callback);
+      }
+    });
+  }
+
+  /** Starts a server on a free loopback port. */
+  public static JwksServer start() {
+    return start(0);
+  }
+
+  /** Starts a server on the given port (0 for any), e.g. to restart one on the port it had. */
+  public static JwksServer start(int port) {
+    JwksServer jwksServer = new JwksServer(port);
+    try {
+      jwksServer.server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the JWKS server", e);
+    }
+    jwksServer.port = jwksServer.connector.getLocalPort();
+    return jwksServer;
+  }
+
+  /** The issuer URL: this server's base URL. */
+  public String issuer() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public String jwksUri() {
+    return issuer() + "/jwks";
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Publishes these keys' public halves as the JWKS, replacing what was there. */
+  public JwksServer publish(SigningKey... signingKeys) {
+    List<JWK> published = new ArrayList<>();
+    for (SigningKey key : signingKeys) {
+      published.add(key.publicJwk());
+    }
+    return publishJwks(published);
+  }
+
+  /** Publishes these JWKs as they are (public or not: a test may publish a private or symmetric key on purpose). */
+  public JwksServer publishJwks(List<JWK> jwks) {
+    this.keys = List.copyOf(jwks);
+    this.rawJwks = null;
+    return this;
+  }
+
+  /** Serves this exact text as the JWKS body. */
+  public JwksServer publishRaw(String body) {
+    this.rawJwks = body;
+    return this;
+  }
+
+  /** Sends {@code Cache-Control} with the JWKS, or none when {@code null}. */
+  public JwksServer cacheControl(String value) {
+    this.cacheControl = value;
+    return this;
+  }
+
+  /** Makes the discovery document name another issuer. */
+  public JwksServer discoveryIssuer(String issuer) {
+    this.discoveryIssuer = issuer;
+    return this;
+  }
+
+  /** Delays every JWKS response by this long before answering normally. */
+  public JwksServer jwksDelay(Duration delay) {
+    this.jwksDelay = delay;
+    return this;
+  }
+
+  /** Answers {@code path} (e.g. {@code /jwks}) with a fault until {@link #heal()}. */
+  public JwksServer fail(String path, Fault fault) {
+    faults.put(path, fault);
+    return this;
+  }
+
+  /** Removes every fault and delay. */
+  public JwksServer heal() {
+    faults.clear();
+    jwksDelay = Duration.ZERO;
+    return this;
+  }
+
+  /** How many requests reached {@code path}. */
+  public int requests(String path) {
+    AtomicInteger count = counts.get(path);
+    return count == null ? 0 : count.get();
+  }
+
+  public int jwksRequests() {
+    return requests("/jwks");
+  }
+
+  public void resetCounts() {
+    counts.clear();
+  }
+
+  /** Stops the server: its port then refuses connections. */
+  @Override
+  public void close() {
+    released.countDown();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private boolean serve(Request request, Response response, Callback callback) throws Exception {
+    String path = Request.getPathInContext(request);
+    counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+    Fault fault = faults.get(path);
+    if (fault != null) {
+      pause(fault.delay());
+      fault.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+      return send(response, callback, fault.status(), fault.contentType(), fault.body());
+    }
+    switch (path) {
+      case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server" -> {
+        String named = discoveryIssuer != null ? discoveryIssuer : issuer();
+        return send(response, callback, 200, "application/json",
+            "{\"issuer\":\"" + named + "\",\"jwks_uri\":\"" + jwksUri() + "\",\"token_endpoint\":\"" + issuer()
+                + "/token\",\"grant_types_supported\":[\"client_credentials\"]}");
+      }
+      case "/jwks" -> {
+        pause(jwksDelay);
+        if (cacheControl != null) {
+          response.getHeaders().put(HttpHeader.CACHE_CONTROL, cacheControl);
+        }
+        String body = rawJwks != null ? rawJwks : new JWKSet(keys).toString(false);
+        return send(response, callback, 200, "application/jwk-set+json", body);
+      }
+      default -> {
+        return send(response, callback, 404, "text/plain", "not found");
+      }
+    }
+  }
+
+  private void pause(Duration delay) throws InterruptedException {
+    if (!delay.isZero()) {
+      // Ends early when the server is closed, so a hung response never outlives its test.
+      released.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static boolean send(Response response, Callback callback, int status, String contentType, String body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+    return true;
+  }
+}
