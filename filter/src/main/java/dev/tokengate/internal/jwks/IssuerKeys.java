@@ -11,15 +11,18 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,7 @@ public final class IssuerKeys {
   private static final long NEVER = Long.MIN_VALUE;
   private final AtomicLong lastForcedRefreshMillis = new AtomicLong(NEVER);
   private volatile boolean failing;
+  private final List<Consumer<Set<String>>> removalListeners = new CopyOnWriteArrayList<>();
 
   public IssuerKeys(
       String issuer,
@@ -97,6 +101,14 @@ public final class IssuerKeys {
     return candidates;
   }
 
+  /**
+   * Registers a listener told the {@code kid}s a refresh removed, e.g. so that tokens verified with them stop
+   * passing anywhere they were remembered. Called on the refreshing thread, after the new keys are in place.
+   */
+  public void onKeysRemoved(Consumer<Set<String>> listener) {
+    removalListeners.add(listener);
+  }
+
   /** The current snapshot, if keys were ever loaded. */
   public Optional<KeySet> currentKeys() {
     Cached current = cached;
@@ -134,8 +146,12 @@ public final class IssuerKeys {
     if (running == null) {
       try {
         Cached fresh = load();
+        Cached previous = cached;
         cached = fresh;
         mine.complete(fresh);
+        if (previous != null) {
+          announceRemoved(previous.keys(), fresh.keys());
+        }
         if (failing) {
           failing = false;
           log.info("JWKS of issuer {} is reachable again: {} usable keys", issuer, fresh.keys().size());
@@ -157,6 +173,16 @@ public final class IssuerKeys {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unavailable(e);
+    }
+  }
+
+  private void announceRemoved(KeySet previous, KeySet fresh) {
+    Set<String> removed = new HashSet<>(previous.kids());
+    removed.removeAll(fresh.kids());
+    if (!removed.isEmpty()) {
+      log.info("Issuer {} removed signing keys {}", issuer, removed);
+      Set<String> kids = Set.copyOf(removed);
+      removalListeners.forEach(listener -> listener.accept(kids));
     }
   }
 
