@@ -57,6 +57,8 @@ import java.util.function.BiConsumer;
  *       §2.3; leaks tokens into logs, avoid)</td></tr>
  *   <tr><td>{@code allow-form-token}</td><td>{@code false}</td><td>also accept {@code access_token} in a form body
  *       (RFC 6750 §2.2)</td></tr>
+ *   <tr><td>{@code token-cache-size}</td><td>10000</td><td>how many validated tokens are remembered until their
+ *       {@code exp}, so a repeated token skips the signature check; 0 switches the cache off</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -69,6 +71,8 @@ public final class TokenGateConfig {
   private static final List<String> DEFAULT_ALGORITHMS = List.of(
       "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
   private static final int MIN_SHARED_SECRET_BYTES = 32;
+  private static final int DEFAULT_TOKEN_CACHE_SIZE = 10_000;
+  private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
 
   private final String issuer;
   private final URI jwksUri;
@@ -88,6 +92,7 @@ public final class TokenGateConfig {
   private final Duration jwksReadTimeout;
   private final boolean allowQueryToken;
   private final boolean allowFormToken;
+  private final int tokenCacheSize;
   private final Clock clock;
 
   private TokenGateConfig(Builder builder) {
@@ -109,6 +114,7 @@ public final class TokenGateConfig {
     this.jwksReadTimeout = builder.jwksReadTimeout;
     this.allowQueryToken = builder.allowQueryToken;
     this.allowFormToken = builder.allowFormToken;
+    this.tokenCacheSize = builder.tokenCacheSize;
     this.clock = builder.clock;
   }
 
@@ -166,6 +172,7 @@ public final class TokenGateConfig {
     readers.put("jwks-read-timeout", (b, v) -> b.jwksReadTimeout(SettingValues.duration("jwks-read-timeout", v)));
     readers.put("allow-query-token", (b, v) -> b.allowQueryToken(SettingValues.bool("allow-query-token", v)));
     readers.put("allow-form-token", (b, v) -> b.allowFormToken(SettingValues.bool("allow-form-token", v)));
+    readers.put("token-cache-size", (b, v) -> b.tokenCacheSize(SettingValues.nonNegativeInt("token-cache-size", v)));
     return readers;
   }
 
@@ -275,6 +282,11 @@ public final class TokenGateConfig {
     return allowFormToken;
   }
 
+  /** How many validated tokens are remembered; 0 when the validated-token cache is off. */
+  public int tokenCacheSize() {
+    return tokenCacheSize;
+  }
+
   /** The clock that {@code exp}, {@code nbf} and {@code iat} are checked against. */
   public Clock clock() {
     return clock;
@@ -311,6 +323,7 @@ public final class TokenGateConfig {
     private Duration jwksReadTimeout = Duration.ofSeconds(5);
     private boolean allowQueryToken;
     private boolean allowFormToken;
+    private int tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -500,6 +513,21 @@ public final class TokenGateConfig {
     /** Whether {@code access_token} in an {@code application/x-www-form-urlencoded} body is accepted. */
     public Builder allowFormToken(boolean allow) {
       this.allowFormToken = allow;
+      return this;
+    }
+
+    /**
+     * How many validated tokens are remembered, each until its {@code exp}, so that a token sent again skips the
+     * signature check; default 10000, 0 switches the cache off. Each entry holds the token and its claims, about
+     * 2 KB for a typical token. A remembered token is still checked against {@code exp} and {@code nbf} on every
+     * use, and forgotten when the issuer removes the key that signed it.
+     */
+    public Builder tokenCacheSize(int size) {
+      if (size < 0 || size > MAX_TOKEN_CACHE_SIZE) {
+        throw new IllegalArgumentException(
+            "Setting 'token-cache-size' must be between 0 (off) and " + MAX_TOKEN_CACHE_SIZE + ", was " + size);
+      }
+      this.tokenCacheSize = size;
       return this;
     }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tokengate.internal.jwks.HttpDocumentFetcher;
 import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.token.AccessTokenVerifier;
+import dev.tokengate.internal.token.ValidatedTokenCache;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -29,6 +30,10 @@ import java.util.Set;
  * (never from {@code jku}, {@code x5u}, {@code jwk} or {@code x5c}); {@code exp} (required), {@code nbf} and {@code
  * iat} with the clock skew; {@code aud}; then it reads the client id and scopes.
  *
+ * <p>A token that passed is remembered until its {@code exp} (see {@link TokenGateConfig.Builder#tokenCacheSize}),
+ * so the same token sent again costs a lookup, not a signature check; its times are still checked on every use, and
+ * it is forgotten when the issuer removes the key that signed it. Refused tokens are never remembered.
+ *
  * <p>Thread-safe; create one per application and share it. The issuer's keys are fetched on first use and cached.
  */
 public final class TokenValidator implements AutoCloseable {
@@ -41,6 +46,8 @@ public final class TokenValidator implements AutoCloseable {
 
   private final TokenGateConfig config;
   private final AccessTokenVerifier verifier;
+  private final ValidatedTokenCache tokenCache;
+  private final ValidatedTokenCache.Verification fullValidation;
 
   private TokenValidator(TokenGateConfig config) {
     this.config = config;
@@ -55,6 +62,12 @@ public final class TokenValidator implements AutoCloseable {
           MIN_FORCED_REFRESH_INTERVAL, config.jwksConnectTimeout().plus(config.jwksReadTimeout()).multipliedBy(2));
     }
     this.verifier = new AccessTokenVerifier(config, keys);
+    this.fullValidation = verifier::verifyToken;
+    this.tokenCache = new ValidatedTokenCache(config.tokenCacheSize(), config.clock(), config.clockSkew());
+    if (keys != null) {
+      IssuerKeys issuerKeys = keys;
+      issuerKeys.onKeysRemoved(kids -> tokenCache.keysRemoved(issuerKeys.issuer(), kids));
+    }
   }
 
   /** Creates a validator; no network call happens until the first token needs a key. */
@@ -73,12 +86,17 @@ public final class TokenValidator implements AutoCloseable {
    */
   public ClientPrincipal validate(String token) throws TokenRejectedException, KeysUnavailableException {
     requireNonNull(token, "token");
-    return verifier.verify(token);
+    return tokenCache.validate(token, fullValidation);
   }
 
   /** The configuration this validator enforces. */
   public TokenGateConfig config() {
     return config;
+  }
+
+  /** The validated-token cache, for tests that prove what it remembers. */
+  ValidatedTokenCache tokenCache() {
+    return tokenCache;
   }
 
   /** Releases background resources; the validator must not be used afterwards. */

@@ -2,6 +2,7 @@ package dev.tokengate.support;
 
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
+import dev.tokengate.TokenValidator;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
@@ -37,15 +38,27 @@ public final class ApiServer implements AutoCloseable {
 
   /** Starts Jetty with the filter on {@code /*} and each servlet on its path spec. */
   public static ApiServer start(TokenGateConfig config, Map<String, Class<? extends HttpServlet>> servlets) {
+    return start(new TokenGateFilter(config), servlets);
+  }
+
+  /** The standard test application behind a filter that uses {@code validator}, so a test can look inside it. */
+  public static ApiServer start(TokenValidator validator) {
+    return start(new TokenGateFilter(validator), standardServlets());
+  }
+
+  private static ApiServer start(TokenGateFilter filter, Map<String, Class<? extends HttpServlet>> servlets) {
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();
     // Larger than Jetty's 8 KiB default, so that the filter's own max-token-length is what a long token meets.
     http.setRequestHeaderSize(32 * 1024);
+    // Jetty reuses a header it saw earlier on the same connection when a new one matches it ignoring case, so a
+    // token differing from an earlier one only in letter case would arrive as the earlier token.
+    http.setHeaderCacheCaseSensitive(true);
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost("127.0.0.1");
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler("/app");
-    context.addFilter(new FilterHolder(new TokenGateFilter(config)), "/*", EnumSet.of(DispatcherType.REQUEST));
+    context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
     servlets.forEach((pathSpec, servlet) -> context.addServlet(new ServletHolder(servlet), pathSpec));
     server.setHandler(context);
     try {
@@ -58,6 +71,10 @@ public final class ApiServer implements AutoCloseable {
 
   /** The standard test application: see {@link TestServlets}. */
   public static ApiServer start(TokenGateConfig config) {
+    return start(config, standardServlets());
+  }
+
+  private static Map<String, Class<? extends HttpServlet>> standardServlets() {
     Map<String, Class<? extends HttpServlet>> servlets = new LinkedHashMap<>();
     servlets.put("/whoami", TestServlets.WhoAmI.class);
     servlets.put("/health", TestServlets.Health.class);
@@ -65,7 +82,7 @@ public final class ApiServer implements AutoCloseable {
     servlets.put("/orders/*", TestServlets.Orders.class);
     servlets.put("/reports/*", TestServlets.Reports.class);
     servlets.put("/open/*", TestServlets.WhoAmI.class);
-    return start(config, servlets);
+    return servlets;
   }
 
   public String url(String path) {

@@ -69,6 +69,20 @@ public final class SettingValues {
         + "'");
   }
 
+  /** Parses a whole number of zero or more. */
+  public static int nonNegativeInt(String setting, String text) {
+    try {
+      int value = Integer.parseInt(text.strip());
+      if (value >= 0) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the setting's name
+    }
+    throw new IllegalArgumentException("Setting '" + setting + "' must be a whole number of 0 or more, was '"
+        + text.strip() + "'");
+  }
+
   /** Splits a list on commas and white space, dropping empty entries. */
   public static List<String> list(String text) {
     List<String> values = new ArrayList<>();

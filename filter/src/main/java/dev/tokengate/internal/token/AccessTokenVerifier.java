@@ -78,6 +78,11 @@ public final class AccessTokenVerifier {
    * @throws KeysUnavailableException when the issuer's keys cannot be had
    */
   public ClientPrincipal verify(String token) throws TokenRejectedException, KeysUnavailableException {
+    return verifyToken(token).principal();
+  }
+
+  /** Like {@link #verify}, also telling which key verified the token and its {@code nbf} and {@code iat}. */
+  public VerifiedToken verifyToken(String token) throws TokenRejectedException, KeysUnavailableException {
     if (token.length() > maxTokenLength) {
       throw invalid("The access token is too long");
     }
@@ -115,9 +120,15 @@ public final class AccessTokenVerifier {
     }
     checkTimes(claims);
     checkAudience(claims);
-    return new ClientPrincipal(
+    ClientPrincipal principal = new ClientPrincipal(
         clientId(claims), claims.getSubject(), issuer, Set.copyOf(claims.getAudience()), scopes(claims),
         claims.getExpirationTime().toInstant(), claims.toJSONObject());
+    return new VerifiedToken(principal, header.getKeyID(), millisOrAbsent(claims.getNotBeforeTime()),
+        millisOrAbsent(claims.getIssueTime()));
+  }
+
+  private static long millisOrAbsent(Date date) {
+    return date == null ? Long.MIN_VALUE : date.getTime();
   }
 
   private List<JWSVerifier> verifiersFor(JWSHeader header) throws KeysUnavailableException {

@@ -1,0 +1,142 @@
+package dev.tokengate.internal.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.tokengate.ClientPrincipal;
+import dev.tokengate.KeysUnavailableException;
+import dev.tokengate.TokenRejectedException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Remembers tokens that passed full validation, so that a token seen again (machine-to-machine callers send the same
+ * token thousands of times before it expires) costs a map lookup instead of a signature check.
+ *
+ * <p>The key is the whole token string: equality on it is exact, so a token that differs in any character (a tampered
+ * signature included) is a miss and goes through full validation. An entry lives until the token's {@code exp} and
+ * never longer (Caffeine's variable expiry, timed by a {@link Ticker} read from the configured {@link Clock}); every
+ * hit checks {@code exp}, {@code nbf} and {@code iat} against the clock again with the skew, so a hit is refused
+ * exactly when full validation would refuse it on time. Only successes are stored: a rejected token is checked
+ * afresh every time, so no earlier failure can refuse a token that became valid, e.g. after a key rotation.
+ *
+ * <p>The number of entries is bounded (Caffeine's size-based eviction), so a flood of distinct tokens costs
+ * verification work but never unbounded memory. When a JWKS refresh shows that a key was removed, {@link
+ * #keysRemoved} drops every entry that key verified.
+ */
+public final class ValidatedTokenCache {
+  /** Checks a token in full; what {@link #validate} falls back to on a miss. */
+  @FunctionalInterface
+  public interface Verification {
+    VerifiedToken verify(String token) throws TokenRejectedException, KeysUnavailableException;
+  }
+
+  /** A remembered token; times are epoch milliseconds, {@link Long#MIN_VALUE} when the claim is absent. */
+  private record Entry(ClientPrincipal principal, String issuer, String kid, long expiresAt, long notBefore,
+                       long issuedAt) {}
+
+  private final Cache<String, Entry> cache;
+  private final Clock clock;
+  private final long clockSkewMillis;
+  private final LongAdder verifications = new LongAdder();
+
+  /**
+   * @param maximumSize the most tokens remembered; 0 remembers none, every token is then validated in full
+   * @param clock the clock that times the entries and the claim checks
+   * @param clockSkew the tolerance on {@code exp}, {@code nbf} and {@code iat}
+   */
+  public ValidatedTokenCache(int maximumSize, Clock clock, Duration clockSkew) {
+    this.clock = clock;
+    this.clockSkewMillis = clockSkew.toMillis();
+    this.cache = maximumSize == 0 ? null : Caffeine.newBuilder()
+        .maximumSize(maximumSize)
+        // The configured clock, not System.nanoTime(): entries must end at the token's exp as the validator's clock
+        // sees it, and tests move that clock.
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .expireAfter(new UntilTokenExpiry())
+        .build();
+  }
+
+  /**
+   * The principal of a valid token: from memory when the token passed before and is still within its times, else
+   * from {@code verification}, whose success is then remembered.
+   */
+  public ClientPrincipal validate(String token, Verification verification)
+      throws TokenRejectedException, KeysUnavailableException {
+    if (cache == null) {
+      verifications.increment();
+      return verification.verify(token).principal();
+    }
+    Entry entry = cache.getIfPresent(token);
+    if (entry != null) {
+      if (withinTimes(entry, clock.millis())) {
+        return entry.principal();
+      }
+      // Full validation below gives the precise reason; the stale entry must not answer again.
+      cache.invalidate(token);
+    }
+    verifications.increment();
+    VerifiedToken verified = verification.verify(token);
+    long expiresAt = verified.expiresAtMillis();
+    // A token already inside its exp skew is accepted but not remembered: its entry would outlive its exp.
+    if (expiresAt > clock.millis()) {
+      ClientPrincipal principal = verified.principal();
+      cache.put(token, new Entry(principal, principal.issuer(), verified.kid(), expiresAt,
+          verified.notBeforeMillis(), verified.issuedAtMillis()));
+    }
+    return verified.principal();
+  }
+
+  /**
+   * Forgets every token of {@code issuer} verified with one of {@code kids}, and every token of that issuer whose
+   * header named no key (which key verified it is not recorded, so it is dropped to be safe).
+   */
+  public void keysRemoved(String issuer, Set<String> kids) {
+    if (cache != null) {
+      cache.asMap().values().removeIf(
+          entry -> entry.issuer().equals(issuer) && (entry.kid() == null || kids.contains(entry.kid())));
+    }
+  }
+
+  /** How many tokens are remembered now, after pending evictions and expiries are applied. */
+  public long size() {
+    if (cache == null) {
+      return 0;
+    }
+    cache.cleanUp();
+    return cache.estimatedSize();
+  }
+
+  /** How many times a token was validated in full since this cache was made, i.e. the misses. */
+  public long verifications() {
+    return verifications.sum();
+  }
+
+  private boolean withinTimes(Entry entry, long now) {
+    return now - clockSkewMillis < entry.expiresAt()
+        && (entry.notBefore() == Long.MIN_VALUE || now + clockSkewMillis >= entry.notBefore())
+        && (entry.issuedAt() == Long.MIN_VALUE || now + clockSkewMillis >= entry.issuedAt());
+  }
+
+  /** Each entry lives until its token's exp; reads and updates do not extend it. */
+  private static final class UntilTokenExpiry implements Expiry<String, Entry> {
+    @Override
+    public long expireAfterCreate(String token, Entry entry, long currentTime) {
+      return TimeUnit.MILLISECONDS.toNanos(entry.expiresAt()) - currentTime;
+    }
+
+    @Override
+    public long expireAfterUpdate(String token, Entry entry, long currentTime, long currentDuration) {
+      return expireAfterCreate(token, entry, currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(String token, Entry entry, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+}
