@@ -76,6 +76,16 @@ public final class Fixture {
     return fixture;
   }
 
+  /** Stops this JVM's JWKS server; the next {@link #get()} starts a new one with the same keys and tokens. */
+  public static void release() {
+    synchronized (Fixture.class) {
+      if (instance != null) {
+        instance.jwks.close();
+        instance = null;
+      }
+    }
+  }
+
   /** The token signed with {@code alg} (RS256 or ES256). */
   public String token(String alg) {
     String token = tokens.get(alg);

@@ -46,6 +46,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -87,11 +88,19 @@ public class ValidationBenchmarks {
     void run() throws Exception;
   }
 
+  /** Stops the JWKS server after each trial: its threads would otherwise hold the forked JVM open. */
+  public abstract static class UsesFixture {
+    @TearDown(Level.Trial)
+    public void releaseFixture() {
+      Fixture.release();
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------- the floor
 
   /** The signature check alone: java.security.Signature with the key already built, one instance per thread. */
   @State(Scope.Thread)
-  public static class Floor {
+  public static class Floor extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 
@@ -145,7 +154,7 @@ public class ValidationBenchmarks {
 
   /** tokengate with its validated-token cache off: every call is a first-seen token. */
   @State(Scope.Benchmark)
-  public static class TokengateFirstSeen {
+  public static class TokengateFirstSeen extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 
@@ -162,7 +171,7 @@ public class ValidationBenchmarks {
 
   /** tokengate with the cache on (the default): the same token again. */
   @State(Scope.Benchmark)
-  public static class TokengateRepeated {
+  public static class TokengateRepeated extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 
@@ -214,7 +223,7 @@ public class ValidationBenchmarks {
 
   /** What a cache hit cannot beat by much: ConcurrentHashMap.get keyed by a freshly built token string. */
   @State(Scope.Benchmark)
-  public static class MapLookup {
+  public static class MapLookup extends UsesFixture {
     final ConcurrentHashMap<String, Object> map = new ConcurrentHashMap<>();
     byte[] token;
 
@@ -238,7 +247,7 @@ public class ValidationBenchmarks {
 
   /** Spring Security's NimbusJwtDecoder with the default validators, issuer and audience, as Boot would set it up. */
   @State(Scope.Benchmark)
-  public static class Spring {
+  public static class Spring extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 
@@ -274,7 +283,7 @@ public class ValidationBenchmarks {
 
   /** Nimbus DefaultJWTProcessor with a JWKSourceBuilder source (cached, rate-limited) and issuer/audience checks. */
   @State(Scope.Benchmark)
-  public static class Nimbus {
+  public static class Nimbus extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 
@@ -311,7 +320,7 @@ public class ValidationBenchmarks {
 
   /** Auth0 java-jwt with a cached jwks-rsa JwkProvider behind a key provider, issuer and audience required. */
   @State(Scope.Benchmark)
-  public static class Auth0 {
+  public static class Auth0 extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 
@@ -389,7 +398,7 @@ public class ValidationBenchmarks {
 
   /** jose4j JwtConsumer with an HttpsJwks key resolver (cached), issuer, audience and exp required. */
   @State(Scope.Benchmark)
-  public static class Jose4j {
+  public static class Jose4j extends UsesFixture {
     @Param({"RS256", "ES256"})
     public String alg;
 

@@ -1,0 +1,68 @@
+package dev.tokengate.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The full run behind {@code benchmarks/run.sh}: every benchmark in throughput and average-time mode, with 1 and then
+ * 2 threads, in forked JVMs, then {@code BENCHMARKS.md} written from the results.
+ *
+ * <p>System properties: {@code bench.output} (default {@code BENCHMARKS.md}), {@code bench.e2e} (a Markdown section
+ * from the end-to-end script to include, default {@code benchmarks/target/e2e.md}), {@code bench.forks} (1), {@code
+ * bench.warmups} (3), {@code bench.iterations} (5), {@code bench.seconds} (1 per iteration), {@code bench.include}
+ * (a JMH include pattern), {@code bench.raw} (where JMH's JSON results go, default {@code benchmarks/target}),
+ * {@code tokengate.bench.fixture} (the shared keys and tokens).
+ */
+public final class BenchmarkMain {
+  private BenchmarkMain() {}
+
+  public static void main(String[] args) throws RunnerException, IOException {
+    Path output = Path.of(System.getProperty("bench.output", "BENCHMARKS.md"));
+    Path e2e = Path.of(System.getProperty("bench.e2e", "benchmarks/target/e2e.md"));
+    Path fixture = Path.of(System.getProperty("tokengate.bench.fixture", "benchmarks/target/bench-fixture.properties"))
+        .toAbsolutePath();
+    Path raw = Path.of(System.getProperty("bench.raw", "benchmarks/target"));
+    Files.createDirectories(raw);
+    // Make the keys and tokens once, here, so that every fork loads the same ones.
+    System.setProperty("tokengate.bench.fixture", fixture.toString());
+    Fixture.get();
+    Fixture.release();
+
+    Report.Machine before = Report.Machine.now();
+    List<RunResult> results = new ArrayList<>();
+    for (int threads : new int[] {1, 2}) {
+      results.addAll(new Runner(new OptionsBuilder()
+          .include(System.getProperty("bench.include", ValidationBenchmarks.class.getName()))
+          .forks(Integer.getInteger("bench.forks", 1))
+          .warmupIterations(Integer.getInteger("bench.warmups", 3))
+          .warmupTime(TimeValue.seconds(Integer.getInteger("bench.seconds", 1)))
+          .measurementIterations(Integer.getInteger("bench.iterations", 5))
+          .measurementTime(TimeValue.seconds(Integer.getInteger("bench.seconds", 1)))
+          .mode(Mode.Throughput)
+          .mode(Mode.AverageTime)
+          .timeUnit(TimeUnit.MICROSECONDS)
+          .threads(threads)
+          .jvmArgsAppend("-Xms512m", "-Xmx512m", "-Dtokengate.bench.fixture=" + fixture)
+          .result(raw.resolve("jmh-threads-" + threads + ".json").toString())
+          .resultFormat(ResultFormatType.JSON)
+          .shouldFailOnError(true)
+          .build()).run());
+    }
+    Report.Machine after = Report.Machine.now();
+    String e2eSection = Files.exists(e2e) ? Files.readString(e2e) : null;
+    Files.writeString(output, new Report(results, before, after, e2eSection).markdown());
+    System.out.println("Wrote " + output.toAbsolutePath());
+    System.exit(0);
+  }
+}
