@@ -10,7 +10,6 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -18,7 +17,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * The full run behind {@code benchmarks/run.sh}: every benchmark in throughput and average-time mode, with 1 and then
  * 2 threads, in forked JVMs, then {@code BENCHMARKS.md} written from the results.
  *
- * <p>System properties: {@code bench.output} (default {@code BENCHMARKS.md}), {@code bench.e2e} (a Markdown section
+ * <p>With arguments it is JMH's command line instead ({@code java -jar benchmarks.jar -h}). System properties: {@code bench.output} (default {@code BENCHMARKS.md}), {@code bench.e2e} (a Markdown section
  * from the end-to-end script to include, default {@code benchmarks/target/e2e.md}), {@code bench.forks} (1), {@code
  * bench.warmups} (3), {@code bench.iterations} (5), {@code bench.seconds} (1 per iteration), {@code bench.include}
  * (a JMH include pattern), {@code bench.raw} (where JMH's JSON results go, default {@code benchmarks/target}),
@@ -27,7 +26,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchmarkMain {
   private BenchmarkMain() {}
 
-  public static void main(String[] args) throws RunnerException, IOException {
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0) {
+      // With arguments, JMH's own command line, e.g. to run one benchmark with a profiler: -prof jfr.
+      org.openjdk.jmh.Main.main(args);
+      return;
+    }
     Path output = Path.of(System.getProperty("bench.output", "BENCHMARKS.md"));
     Path e2e = Path.of(System.getProperty("bench.e2e", "benchmarks/target/e2e.md"));
     Path fixture = Path.of(System.getProperty("tokengate.bench.fixture", "benchmarks/target/bench-fixture.properties"))
