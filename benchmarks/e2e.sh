@@ -62,6 +62,8 @@ timeout 60 wrk -t$WRK_THREADS -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $T
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 HEAP_START=$(heap)
 echo "Plain Jetty hello..."; run plain "$BASE/plain/hello"
+echo "Plain Jetty hello, sent the same Authorization header (ignored)..."
+run plain-header -H "Authorization: Bearer $TOKEN" "$BASE/plain/hello"
 echo "Filter, one repeated token..."; run gated-same -H "Authorization: Bearer $TOKEN" "$BASE/gated/hello"
 HEAP_BEFORE_FLOOD=$(heap)
 echo "Filter, 10,000 distinct tokens (set A)..."
@@ -91,9 +93,10 @@ mb() { awk -v b="$1" 'BEGIN {printf "%.1f MB", b / 1048576}'; }
   echo
   echo "| run | requests/s | p50 | p75 | p90 | p99 | errors |"
   echo "|---|---|---|---|---|---|---|"
-  for r in plain gated-same gated-distinct-a gated-distinct-b gated-distinct-a2; do
+  for r in plain plain-header gated-same gated-distinct-a gated-distinct-b gated-distinct-a2; do
     case $r in
-      plain) label="plain Jetty hello, no filter" ;;
+      plain) label="plain Jetty hello, no filter, no Authorization header" ;;
+      plain-header) label="plain Jetty hello, no filter, the same Authorization header (ignored)" ;;
       gated-same) label="hello behind tokengate, one repeated token" ;;
       gated-distinct-a) label="hello behind tokengate, 10,000 distinct tokens in rotation (set A; the first sight of each is a full validation)" ;;
       gated-distinct-b) label="hello behind tokengate, another 10,000 distinct tokens (set B)" ;;
@@ -102,10 +105,11 @@ mb() { awk -v b="$1" 'BEGIN {printf "%.1f MB", b / 1048576}'; }
     echo "| $label | $(rps $r) | $(pct $r 50) | $(pct $r 75) | $(pct $r 90) | $(pct $r 99) | $(errors $r) |"
   done
   echo
-  PLAIN=$(rps plain); SAME=$(rps gated-same)
-  awk -v p="$PLAIN" -v s="$SAME" 'BEGIN {
-    cost = (1 - s / p) * 100;
-    printf "The filter with a repeated token costs %.1f %% of plain hello-world throughput (target: at most 10 %%: %s).\n", cost, (cost <= 10 ? "met" : "**not met**") }'
+  PLAIN=$(rps plain); HEADER=$(rps plain-header); SAME=$(rps gated-same)
+  awk -v p="$PLAIN" -v h="$HEADER" -v s="$SAME" 'BEGIN {
+    cost = (1 - s / h) * 100; total = (1 - s / p) * 100; transport = (1 - h / p) * 100;
+    printf "The filter with a repeated token costs %.1f %% of hello-world throughput against the same requests without the filter (target: at most 10 %%: %s). ", cost, (cost <= 10 ? "met" : "**not met**");
+    printf "Against hello world with no Authorization header at all the difference is %.1f %%, of which %.1f %% is carrying and parsing the ~1.5 KB header, before any filter runs.\n", total, transport }'
   echo
   echo "Heap in use after a full GC, read from the server: $(mb "$HEAP_START") at start, $(mb "$HEAP_BEFORE_FLOOD")" \
     "before the distinct tokens, $(mb "$HEAP_AFTER_A") after set A, $(mb "$HEAP_AFTER_B") after set B," \

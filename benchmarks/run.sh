@@ -2,7 +2,7 @@
 # Builds the benchmarks, runs the end-to-end script (unless --no-e2e) and the full JMH run, and writes
 # BENCHMARKS.md at the repository root. Takes about 20 minutes on 2 cores. Loopback only.
 #
-# Usage: benchmarks/run.sh [--no-e2e]
+# Usage: benchmarks/run.sh [--no-e2e | --reuse-e2e]   (--reuse-e2e keeps the last benchmarks/e2e.sh result)
 # JMH settings: -Dbench.forks, -Dbench.warmups, -Dbench.iterations, -Dbench.seconds via BENCH_OPTS, e.g.
 #   BENCH_OPTS="-Dbench.iterations=10" benchmarks/run.sh
 set -euo pipefail
@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 echo "Machine load before the run: $(uptime)"
 mvn -B -q -pl benchmarks -am package -DskipTests
 
-if [ "${1:-}" = "--no-e2e" ]; then
-  rm -f benchmarks/target/e2e.md
-else
-  benchmarks/e2e.sh
-fi
+case "${1:-}" in
+  --no-e2e) rm -f benchmarks/target/e2e.md ;;
+  --reuse-e2e) test -f benchmarks/target/e2e.md || { echo "no earlier benchmarks/e2e.sh result to reuse"; exit 1; } ;;
+  *) benchmarks/e2e.sh ;;
+esac
 
 # shellcheck disable=SC2086
 java ${BENCH_OPTS:-} -Dtokengate.bench.fixture="$PWD/benchmarks/target/bench-fixture.properties" \

@@ -221,6 +221,17 @@ class ValidatedTokenCacheTest {
     }
 
     @Test
+    void cachedTokensSignatureUnderAnotherPayload_isRefused() {
+      start(10_000);
+      String[] cached = issuer.token().sign().split("\\.");
+      assertThat(api.get("/whoami", String.join(".", cached)).statusCode()).isEqualTo(200);
+      String[] other = issuer.token().scope("admin").sign().split("\\.");
+
+      assertInvalidToken(api.get("/whoami", cached[0] + "." + other[1] + "." + cached[2]),
+          "The access token signature is invalid");
+    }
+
+    @Test
     void tokenRefusedBeforeItsKeyWasPublished_isAcceptedAfterRotation() {
       start(10_000);
       SigningKey next = SigningKey.rsa("key-2");

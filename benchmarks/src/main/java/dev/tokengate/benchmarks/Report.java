@@ -230,7 +230,7 @@ final class Report {
           + "audience checks, and building the `ClientPrincipal` (a deep copy of the claims). The signature check is "
           + "still most of the time; parsing and the principal are the rest.",
       "tokengateRepeated",
-      "A hash of the ~1.3 KB token string (built fresh per call, as a servlet container does, so its hash is not "
+      "A hash of the ~1.5 KB token string (built fresh per call, as a servlet container does, so its hash is not "
           + "cached), a Caffeine lookup (hash-table read, read-buffer record, the ticker read for expiry) and the "
           + "exp/nbf/iat re-check against the clock. Hashing the token dominates; no signature or JSON work.",
       "concurrentHashMapLookup",
