@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.KeysUnavailableException;
@@ -25,6 +26,7 @@ import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -39,7 +41,6 @@ import java.util.stream.Collectors;
 public final class AccessTokenVerifier {
   private static final Set<String> LENIENT_TYPES = Set.of("at+jwt", "application/at+jwt", "jwt");
   private static final Set<String> STRICT_TYPES = Set.of("at+jwt", "application/at+jwt");
-  private static final boolean[] BASE64URL_ALPHABET = base64UrlAlphabet();
 
   private final String issuer;
   private final Set<String> audiences;
@@ -89,22 +90,28 @@ public final class AccessTokenVerifier {
     if (token.length() > maxTokenLength) {
       throw invalid("The access token is too long");
     }
-    // One Latin-1 copy serves the syntax check, the decoding and the signing input; a character outside Latin-1
-    // becomes '?', which the syntax check refuses like any other character outside base64url.
-    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    if (!isCompactJws(bytes)) {
-      throw invalid("The access token is malformed");
-    }
+    // A compact JWS is three base64url segments (RFC 7515 §7.1): no padding, no white space, no fourth segment. The
+    // dots and padding are checked here; the JDK's base64url decoder below refuses every other character outside
+    // the alphabet, a third dot included. One Latin-1 copy serves the decoding and the signing input (a character
+    // outside Latin-1 becomes '?', which the decoder refuses).
     int firstDot = token.indexOf('.');
     int lastDot = token.lastIndexOf('.');
+    if (firstDot <= 0 || lastDot <= firstDot + 1 || lastDot == token.length() - 1 || token.indexOf('=') >= 0) {
+      throw invalid("The access token is malformed");
+    }
+    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
     JWSHeader header;
+    Map<String, Object> payload;
     JWTClaimsSet claims;
+    byte[] signatureBytes;
     try {
       // The parts are decoded here with the JDK's decoder rather than through SignedJWT: Nimbus decodes base64 in
       // constant time, a defence meant for secret keys that made up half the cost of a first-seen token; a token's
       // parts hold nothing secret from the caller who sent them.
       header = JWSHeader.parse(decodeToString(bytes, 0, firstDot));
-      claims = JWTClaimsSet.parse(decodeToString(bytes, firstDot + 1, lastDot));
+      payload = JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot));
+      claims = JWTClaimsSet.parse(payload);
+      signatureBytes = java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(bytes, lastDot + 1, bytes.length));
     } catch (ParseException | RuntimeException e) {
       // Nimbus reports wrong claim types and broken JSON alike as ParseException; both are the token's fault.
       throw invalid("The access token is malformed");
@@ -126,7 +133,7 @@ public final class AccessTokenVerifier {
       throw invalid("The access token was signed with an unknown key");
     }
     byte[] signingInput = Arrays.copyOf(bytes, lastDot);
-    Base64URL signature = new JdkDecodedBase64URL(token.substring(lastDot + 1));
+    Base64URL signature = new DecodedBase64URL(token.substring(lastDot + 1), signatureBytes);
     if (!signatureValid(header, signingInput, signature, candidates)) {
       throw invalid("The access token signature is invalid");
     }
@@ -134,7 +141,8 @@ public final class AccessTokenVerifier {
     checkAudience(claims);
     ClientPrincipal principal = new ClientPrincipal(
         clientId(claims), claims.getSubject(), issuer, Set.copyOf(claims.getAudience()), scopes(claims),
-        claims.getExpirationTime().toInstant(), claims.toJSONObject());
+        // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject().
+        claims.getExpirationTime().toInstant(), payload);
     return new VerifiedToken(principal, header.getKeyID(), millisOrAbsent(claims.getNotBeforeTime()),
         millisOrAbsent(claims.getIssueTime()));
   }
@@ -243,58 +251,24 @@ public final class AccessTokenVerifier {
     return (typPolicy == TokenTypePolicy.LENIENT ? LENIENT_TYPES : STRICT_TYPES).contains(value);
   }
 
-  /**
-   * A compact JWS is three base64url segments (RFC 7515 §7.1): no padding, no white space, no fourth or fifth
-   * segment. Checked before decoding, since the decoder would accept padding; a table lookup per byte keeps it cheap.
-   */
-  private static boolean isCompactJws(byte[] token) {
-    int dots = 0;
-    int segmentLength = 0;
-    for (byte c : token) {
-      if (c == '.') {
-        if (segmentLength == 0 && dots < 2) {
-          return false;
-        }
-        dots++;
-        segmentLength = 0;
-      } else if (c >= 0 && BASE64URL_ALPHABET[c]) {
-        segmentLength++;
-      } else {
-        return false;
-      }
-    }
-    return dots == 2 && segmentLength > 0;
-  }
-
-  private static boolean[] base64UrlAlphabet() {
-    boolean[] alphabet = new boolean[128];
-    for (char c = 'A'; c <= 'Z'; c++) {
-      alphabet[c] = true;
-      alphabet[Character.toLowerCase(c)] = true;
-    }
-    for (char c = '0'; c <= '9'; c++) {
-      alphabet[c] = true;
-    }
-    alphabet['-'] = true;
-    alphabet['_'] = true;
-    return alphabet;
-  }
-
-  /** Decodes {@code token[from, to)}, a base64url part already checked to hold only the alphabet, as UTF-8. */
+  /** Decodes {@code token[from, to)} as base64url, then as UTF-8; refuses characters outside base64url. */
   private static String decodeToString(byte[] token, int from, int to) {
     return new String(java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(token, from, to)),
         StandardCharsets.UTF_8);
   }
 
-  /** The signature part, decoded by the JDK's decoder when a verifier asks for its bytes (see verifyToken). */
-  private static final class JdkDecodedBase64URL extends Base64URL {
-    JdkDecodedBase64URL(String value) {
+  /** The signature part with its bytes already decoded by the JDK's decoder (see verifyToken). */
+  private static final class DecodedBase64URL extends Base64URL {
+    private final byte[] decoded;
+
+    DecodedBase64URL(String value, byte[] decoded) {
       super(value);
+      this.decoded = decoded;
     }
 
     @Override
     public byte[] decode() {
-      return java.util.Base64.getUrlDecoder().decode(toString());
+      return decoded.clone();
     }
   }
 
