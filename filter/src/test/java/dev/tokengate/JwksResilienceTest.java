@@ -364,6 +364,42 @@ class JwksResilienceTest {
     }
 
     @Test
+    void anOutage_isLoggedOnce_andItsEndOnce() throws Exception {
+      ch.qos.logback.classic.Logger keysLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+          "dev.tokengate.internal.jwks.IssuerKeys");
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+          new ch.qos.logback.core.read.ListAppender<>();
+      events.start();
+      keysLog.addAppender(events);
+      try {
+        TokenValidator validator = loadedValidator(config());
+        server().fail("/jwks", Fault.status(503));
+        clock.advance(Duration.ofMinutes(6));
+        for (int attempt = 1; attempt <= 3; attempt++) {
+          int expected = attempt;
+          Poll.until("failed attempt " + attempt, () -> server().jwksRequests() == expected);
+          for (int i = 0; i < 10; i++) {
+            validator.validate(issuer.token().sign());
+          }
+          clock.advance(Duration.ofMinutes(1));
+        }
+        server().heal();
+        Poll.until("the recovery", () -> health(validator).lastError().isEmpty());
+
+        List<String> warnings = events.list.stream()
+            .filter(event -> event.getLevel() == ch.qos.logback.classic.Level.WARN)
+            .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).startsWith("Cannot refresh the signing keys of issuer " + issuer.issuer()
+            + ": " + server().jwksUri() + " answered HTTP 503; the last good keys keep serving until ");
+        assertThat(events.list).filteredOn(event -> event.getFormattedMessage().contains("is reachable again"))
+            .hasSize(1);
+      } finally {
+        keysLog.detachAppender(events);
+      }
+    }
+
+    @Test
     void keysOlderThanTheMaximumStaleness_areDropped_with503() throws Exception {
       ApiServer api = closeLater(ApiServer.start(config().jwksMaxStaleness(Duration.ofHours(1)).build()));
       assertThat(api.get("/whoami", issuer.token().sign()).statusCode()).isEqualTo(200);
@@ -431,13 +467,31 @@ class JwksResilienceTest {
         Arguments.of("no jwks_uri", Fault.body(200, "application/json", "{\"issuer\":\"%s\"}"), "has no jwks_uri"),
         Arguments.of("jwks_uri not http", Fault.body(200, "application/json",
             "{\"issuer\":\"%s\",\"jwks_uri\":\"file:///etc/passwd\"}"), "not an http(s) URL"),
-        Arguments.of("redirect to another host", Fault.redirect("http://localhost:1/x"), "another origin"));
+        Arguments.of("redirect to another host", Fault.redirect("http://localhost:1/x"), "another origin"),
+        Arguments.of("hang past the read timeout", Fault.hang(Duration.ofSeconds(20)), "timed out"));
   }
 
   @Nested
   class Discovery {
     private TokenGateConfig.Builder discovering() {
-      return TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").clock(clock);
+      return TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").clock(clock)
+          .jwksReadTimeout(Duration.ofMillis(300));
+    }
+
+    @Test
+    void connectionRefused_is503_thenRecoversByItself() throws Exception {
+      server().stop();
+      TokenValidator validator = closeLater(TokenValidator.create(discovering().build()));
+
+      assertThatThrownBy(() -> validator.validate(issuer.token().sign()))
+          .isInstanceOf(KeysUnavailableException.class);
+      assertThat(health(validator).lastError().orElseThrow())
+          .startsWith("Discovery failed for issuer").contains("Connection refused");
+
+      server().restart();
+      clock.advance(Duration.ofSeconds(2));
+      Poll.until("the background retry", () -> health(validator).keysLoaded() == 1);
+      assertThat(validator.validate(issuer.token().sign()).clientId()).isEqualTo("orders-service");
     }
 
     @Test
