@@ -204,6 +204,21 @@ class TokenGateWebTest {
   }
 
   @Test
+  void health_reportsTheIssuersKeys_onAPublicPath() {
+    assertThat(http.get("/api/orders", issuer.token().sign()).statusCode()).isEqualTo(200);
+    String component = "/actuator/health/tokengate/" + issuer.issuer().replace("http://", "").replace(':', '-');
+    HttpResponse<String> response = http.get(component, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("\"status\":\"UP\"")
+        .contains("\"issuer\":\"" + issuer.issuer() + "\"")
+        .contains("\"keysLoaded\":1")
+        .contains("\"jwksUri\":\"" + issuer.server().jwksUri() + "\"")
+        .contains("\"stale\":false");
+    assertThat(http.get("/actuator/health", null).body()).contains("\"tokengate\"");
+  }
+
+  @Test
   void metricsEndpoint_isProtectedLikeEveryOtherPath() {
     assertThat(http.get("/actuator/metrics/tokengate.validations", null).statusCode()).isEqualTo(401);
   }
