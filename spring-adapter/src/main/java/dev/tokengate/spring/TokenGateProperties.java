@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("tokengate")
 public class TokenGateProperties {
-  /** The filter's order when Spring Security is absent or present: just ahead of Spring Security's chain (-100). */
+  /** The filter's default order: just ahead of Spring Security's chain, which Spring Boot registers at -100. */
   public static final int DEFAULT_FILTER_ORDER = -110;
 
   /**
