@@ -83,7 +83,7 @@ public class TokenGateProperties {
   private Duration jwksReadTimeout = Duration.ofSeconds(5);
 
   /** Larger discovery or JWKS documents are refused; 1024 to 16777216 bytes. */
-  private int jwksMaxBytes = 512 * 1024;
+  private int jwksMaxBytes = 524288;
 
   /** How long fetched keys are used when the JWKS response has no Cache-Control max-age. */
   private Duration jwksCacheTtl = Duration.ofMinutes(5);
