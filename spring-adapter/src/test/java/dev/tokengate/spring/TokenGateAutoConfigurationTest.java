@@ -8,10 +8,13 @@ import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.TrustedIssuer;
+import dev.tokengate.testing.TestIssuer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -58,6 +61,38 @@ class TokenGateAutoConfigurationTest {
       assertThat(registration.getFilterName()).isEqualTo("tokengate");
       assertThat(context.getBean(TokenValidator.class).config().issuer()).isEqualTo(ISSUER);
     });
+  }
+
+  @Test
+  void theValidator_isClosedWithTheContext_stoppingItsKeyRefreshThreads() throws InterruptedException {
+    Set<Thread> before = refreshThreads();
+    try (TestIssuer issuer = TestIssuer.start()) {
+      runner.withPropertyValues("tokengate.issuer=" + issuer.issuer(), "tokengate.audiences=api").run(context -> {
+        assertThat(context).hasNotFailed();
+        // The validator loads the keys in the background from creation; wait until it has.
+        assertThat(poll(() -> context.getBean(TokenValidator.class).health().get(0).keysLoaded() > 0)).isTrue();
+        assertThat(refreshThreads()).isNotEqualTo(before);
+      });
+      assertThat(poll(() -> before.containsAll(refreshThreads()))).as("refresh threads stopped").isTrue();
+    }
+  }
+
+  private static Set<Thread> refreshThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("tokengate-jwks-") && thread.isAlive())
+        .collect(Collectors.toSet());
+  }
+
+  // A bounded wait for a background thread to act; never a fixed sleep.
+  private static boolean poll(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return condition.getAsBoolean();
   }
 
   @Test
