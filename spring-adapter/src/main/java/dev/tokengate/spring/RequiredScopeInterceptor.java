@@ -29,7 +29,14 @@ public final class RequiredScopeInterceptor implements HandlerInterceptor {
   private final ValidationListener listener;
   private final Map<HandlerKey, Optional<ScopeRequirement>> requirements = new ConcurrentHashMap<>();
 
-  RequiredScopeInterceptor(String realm, ValidationListener listener) {
+  /**
+   * Creates the interceptor; the auto-configuration does, with the configured realm and every {@link
+   * ValidationListener} bean.
+   *
+   * @param realm the realm in {@code WWW-Authenticate}, as {@code tokengate.realm}
+   * @param listener told of each refusal, e.g. to count it
+   */
+  public RequiredScopeInterceptor(String realm, ValidationListener listener) {
     this.responses = new ErrorResponses(realm);
     this.listener = listener;
   }
