@@ -140,7 +140,7 @@ public final class TokenGateFilter implements Filter {
     try {
       principal = validator.validate(token.get());
     } catch (TokenRejectedException e) {
-      rejected(response, e, null);
+      responses.reject(response, e); // the validator logged why, with the kid it saw
       return;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());

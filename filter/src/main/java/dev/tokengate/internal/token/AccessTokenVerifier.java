@@ -26,6 +26,8 @@ import java.util.Locale;
 
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The validation pipeline: syntax, header, issuer, key, signature, claims; the first failure decides the answer.
@@ -35,6 +37,7 @@ import java.util.stream.Collectors;
  * signature proved who wrote them.
  */
 public final class AccessTokenVerifier {
+  private static final Logger log = LoggerFactory.getLogger(AccessTokenVerifier.class);
   private static final Set<String> LENIENT_TYPES = Set.of("at+jwt", "application/at+jwt", "jwt");
   private static final Set<String> STRICT_TYPES = Set.of("at+jwt", "application/at+jwt");
 
@@ -79,10 +82,10 @@ public final class AccessTokenVerifier {
    */
   public ClientPrincipal verify(String token) throws TokenRejectedException, KeysUnavailableException {
     if (token.length() > maxTokenLength) {
-      throw invalid("The access token is too long");
+      throw logged(invalid("The access token is too long"));
     }
     if (!isCompactJws(token)) {
-      throw invalid("The access token is malformed");
+      throw logged(invalid("The access token is malformed"));
     }
     SignedJWT jwt;
     JWTClaimsSet claims;
@@ -91,8 +94,21 @@ public final class AccessTokenVerifier {
       claims = jwt.getJWTClaimsSet();
     } catch (ParseException | RuntimeException e) {
       // Nimbus reports wrong claim types and broken JSON alike as ParseException; both are the token's fault.
-      throw invalid("The access token is malformed");
+      throw logged(invalid("The access token is malformed"));
     }
+    try {
+      return check(jwt, claims);
+    } catch (TokenRejectedException e) {
+      if (log.isDebugEnabled()) {
+        log.debug("Rejected access token: {} (kid={}, client_id={})", e.description(),
+            loggable(jwt.getHeader().getKeyID()), loggable(unverifiedClientId(claims)));
+      }
+      throw e;
+    }
+  }
+
+  private ClientPrincipal check(SignedJWT jwt, JWTClaimsSet claims)
+      throws TokenRejectedException, KeysUnavailableException {
     JWSHeader header = jwt.getHeader();
     if (!algorithms.contains(header.getAlgorithm())) {
       throw invalid("The access token signing algorithm is not accepted");
@@ -242,6 +258,34 @@ public final class AccessTokenVerifier {
       }
     }
     return dots == 2 && segmentLength > 0;
+  }
+
+  private static TokenRejectedException logged(TokenRejectedException e) {
+    log.debug("Rejected access token: {}", e.description());
+    return e;
+  }
+
+  private String unverifiedClientId(JWTClaimsSet claims) {
+    for (String name : clientIdClaims) {
+      if (claims.getClaim(name) instanceof String id) {
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A kid or client id is the sender's text: logged only when it looks like an identifier, so that a forged value
+   * cannot inject lines or a token into the log.
+   */
+  private static String loggable(String value) {
+    if (value == null) {
+      return "-";
+    }
+    if (value.length() > 64 || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      return "(unprintable)";
+    }
+    return value;
   }
 
   private static TokenRejectedException invalid(String description) {
