@@ -109,7 +109,10 @@ class KeysAndDiscoveryTest {
       SigningKey next = SigningKey.rsa("key-2");
       issuer.rotate(next);
       issuer.server().publish(next);
+      int fetches = issuer.server().jwksRequests();
       clock.advance(Duration.ofMinutes(6));
+      // The background refresher notices the expiry on its next tick; wait for its fetch, bounded.
+      awaitUntil(() -> issuer.server().jwksRequests() > fetches);
 
       HttpResponse<String> response = api.get("/whoami", oldToken);
       assertThat(response.statusCode()).isEqualTo(401);
@@ -129,22 +132,24 @@ class KeysAndDiscoveryTest {
 
   @Test
   void discovery_fallsBackToRfc8414() {
-    try (TestIssuer issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock);
-        ApiServer api = ApiServer.start(config(issuer).build())) {
+    try (TestIssuer issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock)) {
       issuer.server().fail("/.well-known/openid-configuration", JwksServer.Fault.status(404));
-      assertThat(api.get("/whoami", issuer.token().sign()).statusCode()).isEqualTo(200);
-      assertThat(issuer.server().requests("/.well-known/oauth-authorization-server")).isEqualTo(1);
+      try (ApiServer api = ApiServer.start(config(issuer).build())) {
+          assertThat(api.get("/whoami", issuer.token().sign()).statusCode()).isEqualTo(200);
+        assertThat(issuer.server().requests("/.well-known/oauth-authorization-server")).isEqualTo(1);
+      }
     }
   }
 
   @Test
   void discoveryDocumentNamingAnotherIssuer_isNotTrusted() {
-    try (TestIssuer issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock);
-        ApiServer api = ApiServer.start(config(issuer).build())) {
+    try (TestIssuer issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock)) {
       issuer.server().discoveryIssuer("https://evil.example");
-      HttpResponse<String> response = api.get("/whoami", issuer.token().sign());
-      assertThat(response.statusCode()).isEqualTo(503);
-      assertThat(issuer.server().jwksRequests()).isZero();
+      try (ApiServer api = ApiServer.start(config(issuer).build())) {
+        HttpResponse<String> response = api.get("/whoami", issuer.token().sign());
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(issuer.server().jwksRequests()).isZero();
+      }
     }
   }
 
@@ -159,14 +164,15 @@ class KeysAndDiscoveryTest {
 
   @Test
   void keyServerDown_is503WithRetryAfter_notA401() {
-    try (TestIssuer issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock);
-        ApiServer api = ApiServer.start(config(issuer).build())) {
+    try (TestIssuer issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock)) {
       issuer.server().fail("/jwks", JwksServer.Fault.status(500));
-      HttpResponse<String> response = api.get("/whoami", issuer.token().sign());
-      assertThat(response.statusCode()).isEqualTo(503);
-      assertThat(response.headers().firstValue("Retry-After")).isPresent();
-      assertThat(response.headers().firstValue("WWW-Authenticate")).isEmpty();
-      assertThat(response.body()).contains("\"error\":\"temporarily_unavailable\"");
+      try (ApiServer api = ApiServer.start(config(issuer).build())) {
+        HttpResponse<String> response = api.get("/whoami", issuer.token().sign());
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(response.headers().firstValue("WWW-Authenticate")).isEmpty();
+        assertThat(response.body()).contains("\"error\":\"temporarily_unavailable\"");
+      }
     }
   }
 
@@ -207,6 +213,17 @@ class KeysAndDiscoveryTest {
       assertThat(twice.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
           + " error=\"invalid_request\", error_description=\"The request carries an access token in more than one"
           + " place\"");
+    }
+  }
+
+  private static void awaitUntil(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 10 s");
+      }
+      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
     }
   }
 
