@@ -1,0 +1,135 @@
+package dev.tokengate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokengate.spi.ValidationListener;
+import dev.tokengate.support.TestServlets;
+import dev.tokengate.testing.JwksServer;
+import dev.tokengate.testing.TestIssuer;
+import jakarta.servlet.DispatcherType;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The outcome hook: what a {@link ValidationListener} hears for each kind of request, on a real Jetty. */
+class ValidationListenerTest {
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final List<String> heard = new CopyOnWriteArrayList<>();
+  private final ValidationListener recorder = new ValidationListener() {
+    @Override
+    public void onAccepted(ClientPrincipal principal) {
+      heard.add("accepted " + principal.clientId());
+    }
+
+    @Override
+    public void onRejected(BearerError error, String description) {
+      heard.add(error.code() + ": " + description);
+    }
+
+    @Override
+    public void onTokenMissing() {
+      heard.add("missing");
+    }
+
+    @Override
+    public void onKeysUnavailable() {
+      heard.add("keys unavailable");
+    }
+  };
+  private TestIssuer issuer;
+  private TokenValidator validator;
+  private Server server;
+  private String baseUrl;
+
+  @AfterEach
+  void stop() throws Exception {
+    server.stop();
+    validator.close();
+    issuer.close();
+  }
+
+  @Test
+  void everyDecision_isHeardOnce_publicPathsAreNotDecided() throws Exception {
+    start(recorder, false);
+    get("/countries", issuer.token().clientId("billing").sign());
+    get("/countries", null);
+    get("/countries", "");
+    get("/countries", issuer.token().audience("other").sign());
+    get("/countries", issuer.token().scope("orders:write").sign());
+    get("/health", null);
+    assertThat(heard).containsExactly(
+        "accepted billing",
+        "missing",
+        "invalid_request: The Bearer credentials are empty",
+        "invalid_token: The access token is for another audience",
+        "insufficient_scope: The access token lacks a scope this request requires");
+  }
+
+  @Test
+  void keysUnavailable_isHeard() throws Exception {
+    start(recorder, true);
+    HttpResponse<String> response = get("/countries", issuer.token().sign());
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(heard).containsExactly("keys unavailable");
+  }
+
+  @Test
+  void aFailingListener_changesNoOutcome() throws Exception {
+    start(new ValidationListener() {
+      @Override
+      public void onAccepted(ClientPrincipal principal) {
+        throw new IllegalStateException("listener bug");
+      }
+
+      @Override
+      public void onRejected(BearerError error, String description) {
+        throw new IllegalStateException("listener bug");
+      }
+    }, false);
+    assertThat(get("/countries", issuer.token().sign()).statusCode()).isEqualTo(200);
+    assertThat(get("/countries", issuer.token().audience("other").sign()).statusCode()).isEqualTo(401);
+  }
+
+  private void start(ValidationListener listener, boolean jwksFails) throws Exception {
+    issuer = TestIssuer.start();
+    if (jwksFails) {
+      // Before the validator exists: it starts loading the keys as soon as it is created.
+      issuer.server().fail("/jwks", JwksServer.Fault.status(500));
+    }
+    validator = TokenValidator.create(
+        TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").publicPaths("/health").build());
+    server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    server.addConnector(connector);
+    ServletContextHandler context = new ServletContextHandler("/");
+    context.addFilter(new FilterHolder(new TokenGateFilter(validator, listener)), "/*",
+        EnumSet.of(DispatcherType.REQUEST));
+    context.addServlet(new ServletHolder(TestServlets.Countries.class), "/countries");
+    context.addServlet(new ServletHolder(TestServlets.Health.class), "/health");
+    server.setHandler(context);
+    server.start();
+    baseUrl = "http://127.0.0.1:" + connector.getLocalPort();
+  }
+
+  private HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
