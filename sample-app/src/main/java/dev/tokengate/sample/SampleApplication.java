@@ -17,26 +17,19 @@ public final class SampleApplication {
   private SampleApplication() {}
 
   public static void main(String[] args) throws Exception {
-    int issuerPort = 9080;
-    int apiPort = 9081;
-    Duration tokenTtl = Duration.ofMinutes(5);
-    for (String arg : args) {
-      if (arg.startsWith("--issuer-port=")) {
-        issuerPort = Integer.parseInt(arg.substring("--issuer-port=".length()));
-      } else if (arg.startsWith("--api-port=")) {
-        apiPort = Integer.parseInt(arg.substring("--api-port=".length()));
-      } else if (arg.startsWith("--token-ttl=")) {
-        tokenTtl = Duration.parse("PT" + arg.substring("--token-ttl=".length()));
-      } else {
-        System.err.println("Unknown argument '" + arg + "'. Use --issuer-port=9080 --api-port=9081 --token-ttl=5m");
-        System.exit(2);
-      }
+    SampleServers.Options options;
+    try {
+      options = options(args);
+    } catch (RuntimeException e) {
+      System.err.println("Cannot start: " + e.getMessage() + ". Arguments (all optional): --issuer-port=9080"
+          + " --api-port=9081 --token-ttl=5m");
+      System.exit(2);
+      return;
     }
     PrintStream out = System.out;
-    out.println("Starting the authorization server on 127.0.0.1:" + issuerPort + " and the API on 127.0.0.1:"
-        + apiPort + " ...");
-    SampleServers servers =
-        SampleServers.start(new SampleServers.Options(issuerPort, apiPort, tokenTtl, Clock.systemUTC()));
+    out.println("Starting the authorization server on 127.0.0.1:" + options.issuerPort() + " and the API on"
+        + " 127.0.0.1:" + options.apiPort() + " ...");
+    SampleServers servers = SampleServers.start(options);
     String issuer = servers.issuerUri().toString();
     String api = servers.apiUri().toString();
     out.println();
@@ -73,7 +66,25 @@ public final class SampleApplication {
     out.println("  curl -i " + api + "/api/countries                      # no token: 401");
     out.println("  curl -i -H \"Authorization: Bearer ${TOKEN}x\" " + api + "/api/countries  # tampered: 401");
     out.println();
+    // The servers' threads keep the JVM alive; Spring's shutdown hooks stop both on Ctrl-C.
     out.println("Running until Ctrl-C.");
-    Runtime.getRuntime().addShutdownHook(new Thread(servers::close, "sample-shutdown"));
+  }
+
+  private static SampleServers.Options options(String[] args) {
+    int issuerPort = 9080;
+    int apiPort = 9081;
+    Duration tokenTtl = Duration.ofMinutes(5);
+    for (String arg : args) {
+      if (arg.startsWith("--issuer-port=")) {
+        issuerPort = Integer.parseInt(arg.substring("--issuer-port=".length()));
+      } else if (arg.startsWith("--api-port=")) {
+        apiPort = Integer.parseInt(arg.substring("--api-port=".length()));
+      } else if (arg.startsWith("--token-ttl=")) {
+        tokenTtl = Duration.parse("PT" + arg.substring("--token-ttl=".length()));
+      } else {
+        throw new IllegalArgumentException("unknown argument '" + arg + "'");
+      }
+    }
+    return new SampleServers.Options(issuerPort, apiPort, tokenTtl, Clock.systemUTC());
   }
 }
