@@ -8,6 +8,7 @@ import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
+import dev.tokengate.spi.ValidationListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -60,6 +61,7 @@ public final class TokenGateFilter implements Filter {
   private ErrorResponses responses;
   private PathRules pathRules;
   private ServletScopeResolver servletScopes;
+  private ValidationListener listener = new ValidationListener() {};
 
   /** For {@code web.xml}: the configuration is read from init-params in {@link #init(FilterConfig)}. */
   public TokenGateFilter() {}
@@ -76,6 +78,15 @@ public final class TokenGateFilter implements Filter {
   public TokenGateFilter(TokenValidator validator) {
     this.validator = requireNonNull(validator, "validator");
     this.config = validator.config();
+  }
+
+  /**
+   * Like {@link #TokenGateFilter(TokenValidator)}, and tells {@code listener} the outcome of every request it decides,
+   * e.g. to count them.
+   */
+  public TokenGateFilter(TokenValidator validator, ValidationListener listener) {
+    this(validator);
+    this.listener = requireNonNull(listener, "listener");
   }
 
   /** The caller of an authenticated request, when this filter let it through. */
@@ -133,6 +144,7 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     if (token.isEmpty()) {
+      notify(() -> listener.onTokenMissing());
       responses.challenge(response);
       return;
     }
@@ -144,6 +156,7 @@ public final class TokenGateFilter implements Filter {
       return;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());
+      notify(() -> listener.onKeysUnavailable());
       responses.unavailable(response, e);
       return;
     }
@@ -159,6 +172,8 @@ public final class TokenGateFilter implements Filter {
       rejected(response, e, principal);
       return;
     }
+    ClientPrincipal accepted = principal;
+    notify(() -> listener.onAccepted(accepted));
     request.setAttribute(PRINCIPAL_ATTRIBUTE, principal);
     chain.doFilter(new AuthenticatedRequest(request, principal), response);
   }
@@ -176,7 +191,17 @@ public final class TokenGateFilter implements Filter {
       log.debug("Rejected request: {} ({}){}", e.error().code(), e.description(),
           principal == null ? "" : " client_id=" + principal.clientId() + " scopes=" + principal.scopes());
     }
+    notify(() -> listener.onRejected(e.error(), e.description()));
     responses.reject(response, e);
+  }
+
+  // A listener is an observer: its failure must neither let a request through nor turn a decision into a 500.
+  private static void notify(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("ValidationListener failed; the request's outcome is unchanged", e);
+    }
   }
 
   private static String pathWithinApplication(HttpServletRequest request) {

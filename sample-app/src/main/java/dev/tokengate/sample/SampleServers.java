@@ -39,19 +39,27 @@ public final class SampleServers implements AutoCloseable {
   /** Starts both servers. */
   public static SampleServers start(Options options) {
     requireNonNull(options, "options");
-    Map<String, Object> issuerProperties = common(options.issuerPort());
+    Map<String, Object> issuerProperties = common("issuer", options.issuerPort());
+    issuerProperties.put("sample.audience", AUDIENCE);
     issuerProperties.put("sample.token-ttl", options.tokenTtl().toString());
     if (options.issuerPort() != 0) {
       issuerProperties.put("sample.issuer-uri", loopback(options.issuerPort()).toString());
     }
     // With port 0 the issuer's URL is unknown until it listens: it then takes each token's iss from the request
     // URL, which is http://127.0.0.1:<port> for every caller of this class.
-    ConfigurableApplicationContext issuer = context(IssuerApplication.class, issuerProperties, options.serverClock());
+    ConfigurableApplicationContext issuer = new SpringApplicationBuilder(IssuerApplication.class)
+        .properties(issuerProperties)
+        .initializers(context -> context.getBeanFactory().registerSingleton("issuerClock", options.issuerClock()))
+        .logStartupInfo(false)
+        .run();
     try {
       URI issuerUri = loopback(port(issuer));
-      Map<String, Object> apiProperties = common(options.apiPort());
-      apiProperties.put("sample.issuer-uri", issuerUri.toString());
-      ConfigurableApplicationContext api = context(ApiApplication.class, apiProperties, options.serverClock());
+      Map<String, Object> apiProperties = common("api", options.apiPort());
+      apiProperties.put("tokengate.issuer", issuerUri.toString());
+      ConfigurableApplicationContext api = new SpringApplicationBuilder(ApiApplication.class)
+          .properties(apiProperties)
+          .logStartupInfo(false)
+          .run();
       return new SampleServers(issuer, issuerUri, api, loopback(port(api)));
     } catch (RuntimeException e) {
       issuer.close();
@@ -80,28 +88,17 @@ public final class SampleServers implements AutoCloseable {
     }
   }
 
-  private static Map<String, Object> common(int port) {
+  private static Map<String, Object> common(String name, int port) {
     Map<String, Object> properties = new HashMap<>();
+    // Each context reads its own <name>.properties; nothing is shared between issuer and API.
+    properties.put("spring.config.name", name);
     properties.put("server.port", port);
     properties.put("server.address", "127.0.0.1");
-    properties.put("sample.audience", AUDIENCE);
-    // Each context has its own Spring Boot settings; no application.properties is shared between them.
-    properties.put("spring.config.name", "none");
     properties.put("spring.main.banner-mode", Banner.Mode.OFF.name());
-    properties.put("spring.main.register-shutdown-hook", true);
     // The demo's output is the conversation between client and API; Spring's start-up chatter would drown it.
     properties.put("logging.level.root", "WARN");
     properties.put("logging.level.dev.tokengate", "INFO");
     return properties;
-  }
-
-  private static ConfigurableApplicationContext context(Class<?> application, Map<String, Object> properties,
-      Clock clock) {
-    return new SpringApplicationBuilder(application)
-        .properties(properties)
-        .initializers(context -> context.getBeanFactory().registerSingleton("sampleClock", clock))
-        .logStartupInfo(false)
-        .run();
   }
 
   private static int port(ConfigurableApplicationContext context) {
@@ -118,9 +115,10 @@ public final class SampleServers implements AutoCloseable {
    * @param issuerPort 0 for any free port
    * @param apiPort 0 for any free port
    * @param tokenTtl the lifetime of issued access tokens
-   * @param serverClock the clock of the issuer and the API; a test moves it to expire tokens without waiting
+   * @param issuerClock the issuer's clock, which stamps iat and exp; a test skews it to issue a token the API
+   *     rejects
    */
-  public record Options(int issuerPort, int apiPort, Duration tokenTtl, Clock serverClock) {
+  public record Options(int issuerPort, int apiPort, Duration tokenTtl, Clock issuerClock) {
     public Options {
       if (issuerPort < 0 || issuerPort > 65535) {
         throw new IllegalArgumentException("issuer port must be between 0 and 65535, was " + issuerPort);
@@ -131,7 +129,7 @@ public final class SampleServers implements AutoCloseable {
       if (tokenTtl.compareTo(Duration.ofSeconds(10)) < 0) {
         throw new IllegalArgumentException("token lifetime must be at least 10s, was " + tokenTtl);
       }
-      requireNonNull(serverClock, "serverClock");
+      requireNonNull(issuerClock, "issuerClock");
     }
   }
 }

@@ -11,10 +11,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
 /**
- * The demo's protected API. tokengate alone guards it: the Spring Security auto-configurations are excluded only
- * because the demo's authorization server shares this class path.
- *
- * <p>Settings: {@code sample.issuer-uri}, {@code sample.audience}.
+ * The demo's protected API, guarded by the tokengate Spring Boot starter: its whole configuration is the {@code
+ * tokengate.*} lines of {@code api.properties} plus {@code tokengate.issuer}, set at start-up once the issuer's port
+ * is known. The Spring Security auto-configurations are excluded only because the demo's authorization server
+ * shares this class path; an API of its own would not have them.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableAutoConfiguration(
@@ -26,5 +26,5 @@ import org.springframework.context.annotation.Import;
       OAuth2AuthorizationServerAutoConfiguration.class,
       OAuth2AuthorizationServerJwtAutoConfiguration.class
     })
-@Import({ApiController.class, ApiSecurity.class})
+@Import(ApiController.class)
 public class ApiApplication {}

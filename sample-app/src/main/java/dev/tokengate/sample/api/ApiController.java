@@ -1,6 +1,7 @@
 package dev.tokengate.sample.api;
 
 import dev.tokengate.ClientPrincipal;
+import dev.tokengate.RequiredScope;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -12,12 +13,16 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The API the demo protects. Which scope each endpoint needs is declared in {@link ApiSecurity}. */
+/**
+ * The API the demo protects. Every path needs a valid token ({@code tokengate.public-paths} exempts {@code
+ * /health}); {@link RequiredScope} adds the scope a handler needs, and a {@link ClientPrincipal} parameter receives
+ * the caller.
+ */
 @RestController
 class ApiController {
   private final AtomicLong orderIds = new AtomicLong(1000);
 
-  /** Needs {@code countries:read}. */
+  @RequiredScope("countries:read")
   @GetMapping("/api/countries")
   List<Map<String, String>> countries() {
     return List.of(
@@ -26,7 +31,7 @@ class ApiController {
         Map.of("code", "JP", "name", "Japan"));
   }
 
-  /** Needs {@code orders:write}. */
+  @RequiredScope("orders:write")
   @PostMapping("/api/orders")
   ResponseEntity<Map<String, Object>> placeOrder(@RequestBody Map<String, Object> order, ClientPrincipal caller) {
     long id = orderIds.incrementAndGet();

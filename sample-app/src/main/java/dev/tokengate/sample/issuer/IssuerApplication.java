@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import dev.tokengate.sample.DemoClients;
+import dev.tokengate.spring.TokenGateAutoConfiguration;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPrivateKey;
@@ -47,7 +48,8 @@ import org.springframework.security.web.SecurityFilterChain;
  * URL), {@code sample.audience}, {@code sample.token-ttl}.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableAutoConfiguration(exclude = UserDetailsServiceAutoConfiguration.class)
+// No tokengate here, even if a TOKENGATE_ISSUER environment variable happens to be set: this is the issuer.
+@EnableAutoConfiguration(exclude = {UserDetailsServiceAutoConfiguration.class, TokenGateAutoConfiguration.class})
 public class IssuerApplication {
 
   @Bean

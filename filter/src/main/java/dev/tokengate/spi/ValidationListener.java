@@ -1,0 +1,32 @@
+package dev.tokengate.spi;
+
+import dev.tokengate.BearerError;
+import dev.tokengate.ClientPrincipal;
+
+/**
+ * Hears the outcome of each request {@link dev.tokengate.TokenGateFilter} decides, e.g. to count outcomes as metrics
+ * (the Spring Boot starter does so through Micrometer). Pass it to {@link
+ * dev.tokengate.TokenGateFilter#TokenGateFilter(dev.tokengate.TokenValidator, ValidationListener)}.
+ *
+ * <p>Methods are called on the request thread, once per request the filter decides (public paths are not decided),
+ * so they must be fast and must not throw; an exception is logged and otherwise ignored. Every method does nothing by
+ * default. The token itself is never passed, so a listener cannot leak it.
+ */
+public interface ValidationListener {
+  /** The request carried a valid token with every scope required, and goes on to the application. */
+  default void onAccepted(ClientPrincipal principal) {}
+
+  /**
+   * The request was refused with a 400, 401 or 403 naming {@code error}.
+   *
+   * @param error the RFC 6750 error code, which decides the status
+   * @param description the description sent to the caller, e.g. "The access token expired"; free of the token
+   */
+  default void onRejected(BearerError error, String description) {}
+
+  /** The request carried no bearer token and was answered 401 with a bare challenge. */
+  default void onTokenMissing() {}
+
+  /** The token could not be checked because the issuer's keys cannot be had; answered 503. */
+  default void onKeysUnavailable() {}
+}

@@ -1,0 +1,75 @@
+package dev.tokengate.spring;
+
+import dev.tokengate.ClientPrincipal;
+import dev.tokengate.RequiredScope;
+import dev.tokengate.TokenGateFilter;
+import dev.tokengate.TokenRejectedException;
+import dev.tokengate.internal.http.ErrorResponses;
+import dev.tokengate.internal.scope.ScopeRequirement;
+import dev.tokengate.spi.ValidationListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerInterceptor;
+
+/**
+ * Enforces {@link RequiredScope} on controller classes and handler methods, directly or as a meta-annotation (a
+ * user's {@code @CanReadCountries}); the method's wins over the class's. A caller lacking the scopes gets the same 403
+ * {@code insufficient_scope} answer as from the filter's path rules. A handler requiring scopes that is reached
+ * without a validated token (a public path, a path outside the filter's url-patterns) gets a 401 challenge: it fails
+ * closed.
+ */
+public final class RequiredScopeInterceptor implements HandlerInterceptor {
+  private final ErrorResponses responses;
+  private final ValidationListener listener;
+  private final Map<HandlerKey, Optional<ScopeRequirement>> requirements = new ConcurrentHashMap<>();
+
+  RequiredScopeInterceptor(String realm, ValidationListener listener) {
+    this.responses = new ErrorResponses(realm);
+    this.listener = listener;
+  }
+
+  @Override
+  public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+      throws Exception {
+    if (!(handler instanceof HandlerMethod method)) {
+      return true;
+    }
+    Optional<ScopeRequirement> requirement =
+        requirements.computeIfAbsent(new HandlerKey(method.getBeanType(), method.getMethod()), HandlerKey::find);
+    if (requirement.isEmpty()) {
+      return true;
+    }
+    Optional<ClientPrincipal> principal = TokenGateFilter.principal(request);
+    if (principal.isEmpty()) {
+      listener.onTokenMissing();
+      responses.challenge(response);
+      return false;
+    }
+    try {
+      requirement.get().check(principal.get());
+      return true;
+    } catch (TokenRejectedException e) {
+      listener.onRejected(e.error(), e.description());
+      responses.reject(response, e);
+      return false;
+    }
+  }
+
+  // The bean type is part of the key: one inherited method can sit in controllers with different class annotations.
+  private record HandlerKey(Class<?> beanType, Method method) {
+    Optional<ScopeRequirement> find() {
+      RequiredScope onMethod = AnnotatedElementUtils.findMergedAnnotation(method, RequiredScope.class);
+      if (onMethod != null) {
+        return Optional.of(ScopeRequirement.of(onMethod));
+      }
+      RequiredScope onClass = AnnotatedElementUtils.findMergedAnnotation(beanType, RequiredScope.class);
+      return Optional.ofNullable(onClass).map(ScopeRequirement::of);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.tokengate.spring;
+
+import dev.tokengate.TokenGateConfig;
+import dev.tokengate.TokenGateFilter;
+import dev.tokengate.TokenValidator;
+import dev.tokengate.spi.ValidationListener;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingFilterBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+
+/**
+ * Protects a servlet web application with {@link TokenGateFilter} once {@code tokengate.issuer} (or {@code
+ * tokengate.issuers}) is set: a {@link TokenGateConfig} from the {@code tokengate.*} properties, a {@link
+ * TokenValidator}, and the filter registered on {@code tokengate.filter.url-patterns}. With Spring MVC it also
+ * enforces {@link dev.tokengate.RequiredScope} on controllers and resolves {@link dev.tokengate.ClientPrincipal}
+ * handler-method parameters. Every bean backs off when the application defines its own.
+ */
+@AutoConfiguration
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@Conditional(OnTokenGateIssuerCondition.class)
+@EnableConfigurationProperties(TokenGateProperties.class)
+public final class TokenGateAutoConfiguration {
+  /** The bean name of the filter's registration. */
+  public static final String FILTER_REGISTRATION_BEAN_NAME = "tokenGateFilterRegistration";
+
+  // A user's validator brings its own configuration, so the properties are not required then.
+  @Bean
+  @ConditionalOnMissingBean({TokenGateConfig.class, TokenValidator.class})
+  TokenGateConfig tokenGateConfig(TokenGateProperties properties) {
+    return TokenGateConfigFactory.create(properties);
+  }
+
+  // The context closes it: the filter's destroy() leaves a validator it was given alone.
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  TokenValidator tokenGateValidator(TokenGateConfig config) {
+    return TokenValidator.create(config);
+  }
+
+  @Bean(FILTER_REGISTRATION_BEAN_NAME)
+  @ConditionalOnMissingFilterBean(TokenGateFilter.class)
+  FilterRegistrationBean<TokenGateFilter> tokenGateFilterRegistration(
+      TokenValidator validator, TokenGateProperties properties, ObjectProvider<ValidationListener> listeners) {
+    List<String> urlPatterns = TokenGateConfigFactory.urlPatterns(properties);
+    List<ValidationListener> all = listeners.orderedStream().toList();
+    FilterRegistrationBean<TokenGateFilter> registration = new FilterRegistrationBean<>(
+        all.isEmpty() ? new TokenGateFilter(validator) : new TokenGateFilter(validator, new CompositeListener(all)));
+    registration.setName("tokengate");
+    registration.setUrlPatterns(urlPatterns);
+    registration.setOrder(properties.getFilter().getOrder());
+    return registration;
+  }
+
+  /** {@link dev.tokengate.RequiredScope} and {@link dev.tokengate.ClientPrincipal} parameters on controllers. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(WebMvcConfigurer.class)
+  static class WebMvcSupport {
+    @Bean
+    @ConditionalOnMissingBean
+    RequiredScopeInterceptor requiredScopeInterceptor(TokenValidator validator,
+        ObjectProvider<ValidationListener> listeners) {
+      return new RequiredScopeInterceptor(validator.config().realm(),
+          new CompositeListener(listeners.orderedStream().toList()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ClientPrincipalArgumentResolver clientPrincipalArgumentResolver() {
+      return new ClientPrincipalArgumentResolver();
+    }
+
+    @Bean
+    WebMvcConfigurer tokenGateWebMvcConfigurer(RequiredScopeInterceptor interceptor,
+        ClientPrincipalArgumentResolver resolver) {
+      return new WebMvcConfigurer() {
+        @Override
+        public void addInterceptors(InterceptorRegistry registry) {
+          registry.addInterceptor(interceptor);
+        }
+
+        @Override
+        public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
+          resolvers.add(resolver);
+        }
+      };
+    }
+  }
+
+  /** Calls every listener in order; each call is guarded by the filter. */
+  static final class CompositeListener implements ValidationListener {
+    private final List<ValidationListener> listeners;
+
+    CompositeListener(List<ValidationListener> listeners) {
+      this.listeners = List.copyOf(listeners);
+    }
+
+    @Override
+    public void onAccepted(dev.tokengate.ClientPrincipal principal) {
+      listeners.forEach(l -> l.onAccepted(principal));
+    }
+
+    @Override
+    public void onRejected(dev.tokengate.BearerError error, String description) {
+      listeners.forEach(l -> l.onRejected(error, description));
+    }
+
+    @Override
+    public void onTokenMissing() {
+      listeners.forEach(ValidationListener::onTokenMissing);
+    }
+
+    @Override
+    public void onKeysUnavailable() {
+      listeners.forEach(ValidationListener::onKeysUnavailable);
+    }
+  }
+}

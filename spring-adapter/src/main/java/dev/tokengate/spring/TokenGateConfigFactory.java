@@ -1,0 +1,107 @@
+package dev.tokengate.spring;
+
+import dev.tokengate.TokenGateConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Maps the typed {@code tokengate.*} properties onto {@link TokenGateConfig#builder()}, so that every check lives in
+ * one place, the builder. Its messages name settings ('audiences'); this rewrites them to property names
+ * ('tokengate.audiences') rather than keeping a second copy of each message.
+ */
+final class TokenGateConfigFactory {
+  private static final Pattern QUOTED_NAME = Pattern.compile("'([a-z-]+)'");
+  private static final Pattern LEADING_NAME = Pattern.compile("^([a-z-]+):");
+
+  private TokenGateConfigFactory() {}
+
+  static TokenGateConfig create(TokenGateProperties properties) {
+    try {
+      return builder(properties).build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw invalid("tokengate.", e);
+    }
+  }
+
+  private static TokenGateConfig.Builder builder(TokenGateProperties properties) {
+    TokenGateConfig.Builder builder = TokenGateConfig.builder();
+    if (properties.getIssuer() != null && !properties.getIssuer().isBlank()) {
+      builder.issuer(properties.getIssuer().strip());
+    }
+    if (properties.getJwksUri() != null) {
+      builder.jwksUri(properties.getJwksUri());
+    }
+    builder.audiences(properties.getAudiences());
+    builder.allowAnyAudience(properties.isAllowAnyAudience());
+    if (properties.getAlgorithms() != null) {
+      builder.algorithms(properties.getAlgorithms());
+    }
+    if (properties.getSharedSecret() != null && !properties.getSharedSecret().isEmpty()) {
+      builder.sharedSecret(properties.getSharedSecret().getBytes(StandardCharsets.UTF_8));
+    }
+    builder.clockSkew(properties.getClockSkew());
+    builder.typPolicy(properties.getTypPolicy());
+    builder.clientIdClaims(properties.getClientIdClaims());
+    builder.scopeClaims(properties.getScopeClaims());
+    builder.publicPaths(properties.getPublicPaths());
+    for (String rule : properties.getScopeRules()) {
+      builder.scopeRule(rule);
+    }
+    builder.realm(properties.getRealm());
+    builder.maxTokenLength(properties.getMaxTokenLength());
+    builder.jwksConnectTimeout(properties.getJwksConnectTimeout());
+    builder.jwksReadTimeout(properties.getJwksReadTimeout());
+    builder.allowQueryToken(properties.isAllowQueryToken());
+    builder.allowFormToken(properties.isAllowFormToken());
+    return builder;
+  }
+
+  /** Checks {@code tokengate.filter.url-patterns}, which the filter module does not know about. */
+  static List<String> urlPatterns(TokenGateProperties properties) {
+    List<String> patterns = properties.getFilter().getUrlPatterns();
+    if (patterns == null || patterns.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate.filter.url-patterns",
+          "Property 'tokengate.filter.url-patterns' must name at least one servlet url-pattern, e.g. /*", null);
+    }
+    for (String pattern : patterns) {
+      if (pattern == null || !(pattern.startsWith("/") || pattern.startsWith("*."))) {
+        throw new InvalidTokenGatePropertyException("tokengate.filter.url-patterns",
+            "Property 'tokengate.filter.url-patterns' entries must start with '/' or '*.', was '" + pattern + "'",
+            null);
+      }
+    }
+    return List.copyOf(patterns);
+  }
+
+  /**
+   * Rewrites the builder's message to name properties: {@code prefix} is {@code tokengate.} or, for one issuer of
+   * several, {@code tokengate.issuers[0].}.
+   */
+  static InvalidTokenGatePropertyException invalid(String prefix, RuntimeException e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    String property = null;
+    StringBuilder rewritten = new StringBuilder();
+    Matcher leading = LEADING_NAME.matcher(message);
+    if (leading.find() && TokenGateConfig.settingNames().contains(leading.group(1))) {
+      property = prefix + leading.group(1);
+      message = "Property '" + property + "'" + message.substring(leading.end(1));
+    }
+    Matcher quoted = QUOTED_NAME.matcher(message);
+    while (quoted.find()) {
+      String name = quoted.group(1);
+      if (TokenGateConfig.settingNames().contains(name)) {
+        if (property == null) {
+          property = prefix + name;
+        }
+        quoted.appendReplacement(rewritten, Matcher.quoteReplacement("'" + prefix + name + "'"));
+      }
+    }
+    quoted.appendTail(rewritten);
+    String text = rewritten.toString().replaceFirst("^Settings '", "Properties '")
+        .replaceFirst("^Setting '", "Property '");
+    return new InvalidTokenGatePropertyException(property == null ? prefix.substring(0, prefix.length() - 1) : property,
+        text, e);
+  }
+}

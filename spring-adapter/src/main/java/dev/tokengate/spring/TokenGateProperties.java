@@ -1,0 +1,269 @@
+package dev.tokengate.spring;
+
+import dev.tokengate.TokenTypePolicy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code tokengate.*} properties: the settings of {@link dev.tokengate.TokenGateConfig} under the same names,
+ * typed, plus where the filter is mapped ({@code tokengate.filter.*}). Checked at start-up; a wrong or missing one
+ * fails start-up naming the property.
+ */
+@ConfigurationProperties("tokengate")
+public class TokenGateProperties {
+  /** The filter's order when Spring Security is absent or present: just ahead of Spring Security's chain (-100). */
+  public static final int DEFAULT_FILTER_ORDER = -110;
+
+  /**
+   * The issuer URL, e.g. https://login.example.com/realms/api; a token's 'iss' must equal it exactly. Setting it
+   * switches tokengate on.
+   */
+  private String issuer;
+
+  /**
+   * The JWKS URL. By default read from the issuer's /.well-known/openid-configuration, then
+   * /.well-known/oauth-authorization-server.
+   */
+  private URI jwksUri;
+
+  /** The audiences accepted; a token's 'aud' must contain one of them. Required unless allow-any-audience is true. */
+  private List<String> audiences = new ArrayList<>();
+
+  /** Whether to skip the audience check; only for an issuer that issues tokens for this API alone. */
+  private boolean allowAnyAudience;
+
+  /**
+   * The signing algorithms accepted. Default RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA,
+   * Ed25519; HS256, HS384, HS512 only together with shared-secret.
+   */
+  private List<String> algorithms;
+
+  /** The HMAC secret (at least 32 bytes) for HS256/384/512 tokens. */
+  private String sharedSecret;
+
+  /** Tolerance on 'exp', 'nbf' and 'iat'; at most 5m. */
+  private Duration clockSkew = Duration.ofSeconds(60);
+
+  /**
+   * Which 'typ' headers are accepted: lenient accepts at+jwt, application/at+jwt, JWT or none; strict requires
+   * at+jwt (RFC 9068).
+   */
+  private TokenTypePolicy typPolicy = TokenTypePolicy.LENIENT;
+
+  /** The claims the client id is read from; the first present wins. */
+  private List<String> clientIdClaims = new ArrayList<>(List.of("client_id", "azp", "cid", "appid", "sub"));
+
+  /**
+   * The claims merged into the scope set, each a space-separated string or an array of strings; add 'roles' for
+   * Entra ID application permissions.
+   */
+  private List<String> scopeClaims = new ArrayList<>(List.of("scope", "scp"));
+
+  /** Servlet url-patterns that need no token, e.g. /actuator/health or /public/*. */
+  private List<String> publicPaths = new ArrayList<>();
+
+  /**
+   * Path rules requiring scopes, each '[METHOD] pattern=scope1 scope2', e.g. 'GET /api/countries/*=countries:read'.
+   */
+  private List<String> scopeRules = new ArrayList<>();
+
+  /** The realm in WWW-Authenticate. */
+  private String realm = "api";
+
+  /** Tokens longer than this many characters are refused before any parsing. */
+  private int maxTokenLength = 8192;
+
+  /** Connect timeout of discovery and JWKS requests. */
+  private Duration jwksConnectTimeout = Duration.ofSeconds(2);
+
+  /** Read timeout of discovery and JWKS requests. */
+  private Duration jwksReadTimeout = Duration.ofSeconds(5);
+
+  /** Whether to also accept ?access_token= (RFC 6750 2.3); URLs end up in logs, avoid. */
+  private boolean allowQueryToken;
+
+  /** Whether to also accept access_token in a form body (RFC 6750 2.2). */
+  private boolean allowFormToken;
+
+  /** Where the filter is mapped. */
+  private final Filter filter = new Filter();
+
+  public String getIssuer() {
+    return issuer;
+  }
+
+  public void setIssuer(String issuer) {
+    this.issuer = issuer;
+  }
+
+  public URI getJwksUri() {
+    return jwksUri;
+  }
+
+  public void setJwksUri(URI jwksUri) {
+    this.jwksUri = jwksUri;
+  }
+
+  public List<String> getAudiences() {
+    return audiences;
+  }
+
+  public void setAudiences(List<String> audiences) {
+    this.audiences = audiences;
+  }
+
+  public boolean isAllowAnyAudience() {
+    return allowAnyAudience;
+  }
+
+  public void setAllowAnyAudience(boolean allowAnyAudience) {
+    this.allowAnyAudience = allowAnyAudience;
+  }
+
+  public List<String> getAlgorithms() {
+    return algorithms;
+  }
+
+  public void setAlgorithms(List<String> algorithms) {
+    this.algorithms = algorithms;
+  }
+
+  public String getSharedSecret() {
+    return sharedSecret;
+  }
+
+  public void setSharedSecret(String sharedSecret) {
+    this.sharedSecret = sharedSecret;
+  }
+
+  public Duration getClockSkew() {
+    return clockSkew;
+  }
+
+  public void setClockSkew(Duration clockSkew) {
+    this.clockSkew = clockSkew;
+  }
+
+  public TokenTypePolicy getTypPolicy() {
+    return typPolicy;
+  }
+
+  public void setTypPolicy(TokenTypePolicy typPolicy) {
+    this.typPolicy = typPolicy;
+  }
+
+  public List<String> getClientIdClaims() {
+    return clientIdClaims;
+  }
+
+  public void setClientIdClaims(List<String> clientIdClaims) {
+    this.clientIdClaims = clientIdClaims;
+  }
+
+  public List<String> getScopeClaims() {
+    return scopeClaims;
+  }
+
+  public void setScopeClaims(List<String> scopeClaims) {
+    this.scopeClaims = scopeClaims;
+  }
+
+  public List<String> getPublicPaths() {
+    return publicPaths;
+  }
+
+  public void setPublicPaths(List<String> publicPaths) {
+    this.publicPaths = publicPaths;
+  }
+
+  public List<String> getScopeRules() {
+    return scopeRules;
+  }
+
+  public void setScopeRules(List<String> scopeRules) {
+    this.scopeRules = scopeRules;
+  }
+
+  public String getRealm() {
+    return realm;
+  }
+
+  public void setRealm(String realm) {
+    this.realm = realm;
+  }
+
+  public int getMaxTokenLength() {
+    return maxTokenLength;
+  }
+
+  public void setMaxTokenLength(int maxTokenLength) {
+    this.maxTokenLength = maxTokenLength;
+  }
+
+  public Duration getJwksConnectTimeout() {
+    return jwksConnectTimeout;
+  }
+
+  public void setJwksConnectTimeout(Duration jwksConnectTimeout) {
+    this.jwksConnectTimeout = jwksConnectTimeout;
+  }
+
+  public Duration getJwksReadTimeout() {
+    return jwksReadTimeout;
+  }
+
+  public void setJwksReadTimeout(Duration jwksReadTimeout) {
+    this.jwksReadTimeout = jwksReadTimeout;
+  }
+
+  public boolean isAllowQueryToken() {
+    return allowQueryToken;
+  }
+
+  public void setAllowQueryToken(boolean allowQueryToken) {
+    this.allowQueryToken = allowQueryToken;
+  }
+
+  public boolean isAllowFormToken() {
+    return allowFormToken;
+  }
+
+  public void setAllowFormToken(boolean allowFormToken) {
+    this.allowFormToken = allowFormToken;
+  }
+
+  public Filter getFilter() {
+    return filter;
+  }
+
+  /** Where the filter is mapped: {@code tokengate.filter.*}. */
+  public static class Filter {
+    /** The servlet url-patterns the filter is mapped to; public-paths are exempted within them. */
+    private List<String> urlPatterns = new ArrayList<>(List.of("/*"));
+
+    /**
+     * The filter's order among servlet filters: by default -110, just before Spring Security's chain (-100), so that
+     * Spring Security sees the request only once tokengate accepted it.
+     */
+    private int order = DEFAULT_FILTER_ORDER;
+
+    public List<String> getUrlPatterns() {
+      return urlPatterns;
+    }
+
+    public void setUrlPatterns(List<String> urlPatterns) {
+      this.urlPatterns = urlPatterns;
+    }
+
+    public int getOrder() {
+      return order;
+    }
+
+    public void setOrder(int order) {
+      this.order = order;
+    }
+  }
+}
