@@ -53,18 +53,22 @@ public final class SampleApplication {
         .run(DemoClients.ORDERS_SERVICE, DemoClients.REPORTING_SERVICE);
 
     DemoClient orders = DemoClients.ORDERS_SERVICE;
+    DemoClient reporting = DemoClients.REPORTING_SERVICE;
+    String order =
+        " -H 'Content-Type: application/json' -d '{\"country\":\"JP\",\"quantity\":3}' " + api + "/api/orders";
     out.println();
     out.println("Try it yourself (copy-paste):");
     out.println();
-    out.println("  TOKEN=$(curl -s -u " + orders.id() + ":" + orders.secret() + " -d grant_type=client_credentials"
-        + " --data-urlencode 'scope=" + orders.scopeParameter() + "' " + issuer + "/oauth2/token"
-        + " | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')");
-    out.println("  curl -i -H \"Authorization: Bearer $TOKEN\" " + api + "/api/countries");
-    out.println("  curl -i -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json'"
-        + " -d '{\"country\":\"JP\",\"quantity\":3}' " + api + "/api/orders");
-    out.println("  curl -i -H \"Authorization: Bearer $TOKEN\" " + api + "/api/whoami");
-    out.println("  curl -i " + api + "/api/countries                      # no token: 401");
-    out.println("  curl -i -H \"Authorization: Bearer ${TOKEN}x\" " + api + "/api/countries  # tampered: 401");
+    out.println("  TOKEN=" + tokenCommand(orders, issuer));
+    out.println("  curl -i -w '\\n' -H \"Authorization: Bearer $TOKEN\" " + api + "/api/countries");
+    out.println("  curl -i -w '\\n' -H \"Authorization: Bearer $TOKEN\"" + order);
+    out.println("  curl -i -w '\\n' -H \"Authorization: Bearer $TOKEN\" " + api + "/api/whoami");
+    out.println("  curl -i -w '\\n' " + api + "/api/countries                                  # no token: 401");
+    out.println("  curl -i -w '\\n' -H \"Authorization: Bearer ${TOKEN}x\" " + api
+        + "/api/countries  # tampered: 401");
+    out.println("  REPORTING_TOKEN=" + tokenCommand(reporting, issuer));
+    out.println("  curl -i -w '\\n' -H \"Authorization: Bearer $REPORTING_TOKEN\"" + order
+        + "  # lacks orders:write: 403");
     out.println();
     // The servers' threads keep the JVM alive; Spring's shutdown hooks stop both on Ctrl-C.
     out.println("Running until Ctrl-C.");
@@ -86,5 +90,12 @@ public final class SampleApplication {
       }
     }
     return new SampleServers.Options(issuerPort, apiPort, tokenTtl, Clock.systemUTC());
+  }
+
+  // sed rather than jq, which not every machine has.
+  private static String tokenCommand(DemoClient client, String issuer) {
+    return "$(curl -s -u " + client.id() + ":" + client.secret() + " -d grant_type=client_credentials"
+        + " --data-urlencode 'scope=" + client.scopeParameter() + "' " + issuer + "/oauth2/token"
+        + " | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')";
   }
 }

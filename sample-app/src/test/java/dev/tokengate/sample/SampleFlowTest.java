@@ -10,6 +10,7 @@ import dev.tokengate.sample.client.ClientCredentialsTokenSource;
 import dev.tokengate.sample.client.TokenRequestException;
 import dev.tokengate.testing.MutableClock;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -117,7 +119,8 @@ class SampleFlowTest {
 
     HttpResponse<String> order = api.postJson("/api/orders", "{\"country\":\"NL\",\"quantity\":2}");
     assertThat(order.statusCode()).isEqualTo(201);
-    assertThat(order.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).startsWith("/api/orders/"));
+    assertThat(order.headers().firstValue("Location"))
+        .hasValueSatisfying(location -> assertThat(location).startsWith("/api/orders/"));
     assertThat(json(order.body()).path("placedBy").asString()).isEqualTo("orders-service");
 
     HttpResponse<String> whoami = api.get("/api/whoami");
@@ -146,7 +149,9 @@ class SampleFlowTest {
   void tamperedToken_is401InvalidToken() throws Exception {
     String token = json(requestToken(DemoClients.REPORTING_SERVICE).body()).path("access_token").asString();
     String[] parts = token.split("\\.");
-    String claims = new String(decode(parts[1]), UTF_8).replace("\"countries:read\"", "\"countries:read orders:write\"");
+    String claims =
+        new String(decode(parts[1]), UTF_8).replace("\"countries:read\"", "\"countries:read orders:write\"");
+    assertThat(claims).as("the scope claim was rewritten").contains("orders:write");
     String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(UTF_8))
         + "." + parts[2];
 
@@ -210,7 +215,7 @@ class SampleFlowTest {
         }));
       }
       start.countDown();
-      Set<String> distinct = new java.util.HashSet<>();
+      Set<String> distinct = new HashSet<>();
       for (Future<String> result : results) {
         distinct.add(result.get(10, TimeUnit.SECONDS));
       }
@@ -273,7 +278,7 @@ class SampleFlowTest {
             .header("Authorization", "Basic " + basic)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope="
-                + java.net.URLEncoder.encode(client.scopeParameter(), UTF_8)))
+                + URLEncoder.encode(client.scopeParameter(), UTF_8)))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }

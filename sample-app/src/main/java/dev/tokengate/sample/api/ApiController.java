@@ -5,6 +5,7 @@ import dev.tokengate.RequiredScope;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.http.ResponseEntity;
@@ -24,30 +25,32 @@ class ApiController {
 
   @RequiredScope("countries:read")
   @GetMapping("/api/countries")
-  List<Map<String, String>> countries() {
-    return List.of(
-        Map.of("code", "NL", "name", "Netherlands"),
-        Map.of("code", "FR", "name", "France"),
-        Map.of("code", "JP", "name", "Japan"));
+  List<Country> countries() {
+    return List.of(new Country("NL", "Netherlands"), new Country("FR", "France"), new Country("JP", "Japan"));
   }
 
   @RequiredScope("orders:write")
   @PostMapping("/api/orders")
-  ResponseEntity<Map<String, Object>> placeOrder(@RequestBody Map<String, Object> order, ClientPrincipal caller) {
+  ResponseEntity<PlacedOrder> placeOrder(@RequestBody Map<String, Object> order, ClientPrincipal caller) {
     long id = orderIds.incrementAndGet();
     return ResponseEntity.created(URI.create("/api/orders/" + id))
-        .body(Map.of("id", id, "order", order, "placedBy", caller.clientId()));
+        .body(new PlacedOrder(id, caller.clientId(), order));
   }
 
   /** Any valid token: who is calling, with which scopes. */
   @GetMapping("/api/whoami")
-  Map<String, Object> whoami(ClientPrincipal caller) {
-    return Map.of("clientId", caller.clientId(), "scopes", new TreeSet<>(caller.scopes()));
+  Caller whoami(ClientPrincipal caller) {
+    return new Caller(caller.clientId(), new TreeSet<>(caller.scopes()));
   }
 
-  /** Public. */
   @GetMapping("/health")
   Map<String, String> health() {
     return Map.of("status", "UP");
   }
+
+  record Country(String code, String name) {}
+
+  record PlacedOrder(long id, String placedBy, Map<String, Object> order) {}
+
+  record Caller(String clientId, SortedSet<String> scopes) {}
 }
