@@ -4,8 +4,10 @@ import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.spi.ValidationListener;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -19,6 +21,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 /**
  * Protects a servlet web application with {@link TokenGateFilter} once {@code tokengate.issuer} (or {@code
@@ -82,17 +85,30 @@ public final class TokenGateAutoConfiguration {
     }
 
     @Bean
-    WebMvcConfigurer tokenGateWebMvcConfigurer(RequiredScopeInterceptor interceptor,
-        ClientPrincipalArgumentResolver resolver) {
+    WebMvcConfigurer tokenGateWebMvcConfigurer(RequiredScopeInterceptor interceptor) {
       return new WebMvcConfigurer() {
         @Override
         public void addInterceptors(InterceptorRegistry registry) {
           registry.addInterceptor(interceptor);
         }
+      };
+    }
 
+    // Spring MVC resolves any Principal-typed parameter from getUserPrincipal() before it asks custom resolvers.
+    // Behind Spring Security that is Spring Security's principal (null when anonymous), so the ClientPrincipal
+    // resolver goes first.
+    @Bean
+    static BeanPostProcessor tokenGateArgumentResolverFirst(ObjectProvider<ClientPrincipalArgumentResolver> resolver) {
+      return new BeanPostProcessor() {
         @Override
-        public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
-          resolvers.add(resolver);
+        public Object postProcessAfterInitialization(Object bean, String beanName) {
+          if (bean instanceof RequestMappingHandlerAdapter adapter && adapter.getArgumentResolvers() != null) {
+            List<HandlerMethodArgumentResolver> resolvers = new ArrayList<>();
+            resolvers.add(resolver.getObject());
+            resolvers.addAll(adapter.getArgumentResolvers());
+            adapter.setArgumentResolvers(resolvers);
+          }
+          return bean;
         }
       };
     }

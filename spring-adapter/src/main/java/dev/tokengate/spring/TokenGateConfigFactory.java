@@ -1,8 +1,10 @@
 package dev.tokengate.spring;
 
 import dev.tokengate.TokenGateConfig;
+import dev.tokengate.TrustedIssuer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,7 +14,7 @@ import java.util.regex.Pattern;
  * ('tokengate.audiences') rather than keeping a second copy of each message.
  */
 final class TokenGateConfigFactory {
-  private static final Pattern QUOTED_NAME = Pattern.compile("'([a-z-]+)'");
+  private static final Pattern QUOTED_NAME = Pattern.compile("'(issuers\\[\\d+\\]\\.[a-z-]+|[a-z-]+)'");
   private static final Pattern LEADING_NAME = Pattern.compile("^([a-z-]+):");
 
   private TokenGateConfigFactory() {}
@@ -53,9 +55,37 @@ final class TokenGateConfigFactory {
     builder.maxTokenLength(properties.getMaxTokenLength());
     builder.jwksConnectTimeout(properties.getJwksConnectTimeout());
     builder.jwksReadTimeout(properties.getJwksReadTimeout());
+    builder.jwksMaxBytes(properties.getJwksMaxBytes());
+    builder.jwksCacheTtl(properties.getJwksCacheTtl());
+    builder.jwksMinCacheTtl(properties.getJwksMinCacheTtl());
+    builder.jwksMaxCacheTtl(properties.getJwksMaxCacheTtl());
+    builder.jwksRefreshRateLimit(properties.getJwksRefreshRateLimit());
+    builder.jwksMaxStaleness(properties.getJwksMaxStaleness());
+    List<TokenGateProperties.Issuer> issuers = properties.getIssuers();
+    for (int i = 0; i < issuers.size(); i++) {
+      builder.trustedIssuer(trustedIssuer(i, issuers.get(i)));
+    }
     builder.allowQueryToken(properties.isAllowQueryToken());
     builder.allowFormToken(properties.isAllowFormToken());
     return builder;
+  }
+
+  private static TrustedIssuer trustedIssuer(int index, TokenGateProperties.Issuer entry) {
+    String prefix = "tokengate.issuers[" + index + "].";
+    if (entry.getIssuer() == null || entry.getIssuer().isBlank()) {
+      throw new InvalidTokenGatePropertyException(prefix + "issuer", "Property '" + prefix + "issuer' is required"
+          + " when other '" + prefix + "' properties are set: set it to the issuer URL, exactly as in the tokens'"
+          + " 'iss' claim", null);
+    }
+    try {
+      return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()));
+    } catch (IllegalArgumentException e) {
+      throw invalid(prefix, e);
+    }
+  }
+
+  private static boolean isSetting(String name) {
+    return name.startsWith("issuers[") || TokenGateConfig.settingNames().contains(name);
   }
 
   /** Checks {@code tokengate.filter.url-patterns}, which the filter module does not know about. */
@@ -91,7 +121,7 @@ final class TokenGateConfigFactory {
     Matcher quoted = QUOTED_NAME.matcher(message);
     while (quoted.find()) {
       String name = quoted.group(1);
-      if (TokenGateConfig.settingNames().contains(name)) {
+      if (isSetting(name)) {
         if (property == null) {
           property = prefix + name;
         }
@@ -100,7 +130,7 @@ final class TokenGateConfigFactory {
     }
     quoted.appendTail(rewritten);
     String text = rewritten.toString().replaceFirst("^Settings '", "Properties '")
-        .replaceFirst("^Setting '", "Property '");
+        .replaceFirst("^Setting '", "Property '").replaceFirst("^'", "Property '");
     return new InvalidTokenGatePropertyException(property == null ? prefix.substring(0, prefix.length() - 1) : property,
         text, e);
   }

@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("tokengate")
 public class TokenGateProperties {
-  /** The filter's order when Spring Security is absent or present: just ahead of Spring Security's chain (-100). */
+  /** The filter's default order: just ahead of Spring Security's chain, which Spring Boot registers at -100. */
   public static final int DEFAULT_FILTER_ORDER = -110;
 
   /**
@@ -81,6 +81,30 @@ public class TokenGateProperties {
 
   /** Read timeout of discovery and JWKS requests. */
   private Duration jwksReadTimeout = Duration.ofSeconds(5);
+
+  /** Larger discovery or JWKS documents are refused; 1024 to 16777216 bytes. */
+  private int jwksMaxBytes = 512 * 1024;
+
+  /** How long fetched keys are used when the JWKS response has no Cache-Control max-age. */
+  private Duration jwksCacheTtl = Duration.ofMinutes(5);
+
+  /** A shorter JWKS max-age is raised to this. */
+  private Duration jwksMinCacheTtl = Duration.ofMinutes(1);
+
+  /** A longer JWKS max-age is lowered to this. */
+  private Duration jwksMaxCacheTtl = Duration.ofHours(1);
+
+  /** At most one JWKS refresh for an unknown 'kid' per this interval, per issuer; 1s to 1h. */
+  private Duration jwksRefreshRateLimit = Duration.ofSeconds(30);
+
+  /** How long past their expiry the last good keys keep serving while the key server fails; 0 to 30 days. */
+  private Duration jwksMaxStaleness = Duration.ofHours(24);
+
+  /**
+   * More trusted issuers, each with its own audiences (default: audiences) and JWKS URL (default: discovered). A
+   * token's 'iss' selects among them; setting any switches tokengate on.
+   */
+  private List<Issuer> issuers = new ArrayList<>();
 
   /** Whether to also accept ?access_token= (RFC 6750 2.3); URLs end up in logs, avoid. */
   private boolean allowQueryToken;
@@ -219,6 +243,62 @@ public class TokenGateProperties {
     this.jwksReadTimeout = jwksReadTimeout;
   }
 
+  public int getJwksMaxBytes() {
+    return jwksMaxBytes;
+  }
+
+  public void setJwksMaxBytes(int jwksMaxBytes) {
+    this.jwksMaxBytes = jwksMaxBytes;
+  }
+
+  public Duration getJwksCacheTtl() {
+    return jwksCacheTtl;
+  }
+
+  public void setJwksCacheTtl(Duration jwksCacheTtl) {
+    this.jwksCacheTtl = jwksCacheTtl;
+  }
+
+  public Duration getJwksMinCacheTtl() {
+    return jwksMinCacheTtl;
+  }
+
+  public void setJwksMinCacheTtl(Duration jwksMinCacheTtl) {
+    this.jwksMinCacheTtl = jwksMinCacheTtl;
+  }
+
+  public Duration getJwksMaxCacheTtl() {
+    return jwksMaxCacheTtl;
+  }
+
+  public void setJwksMaxCacheTtl(Duration jwksMaxCacheTtl) {
+    this.jwksMaxCacheTtl = jwksMaxCacheTtl;
+  }
+
+  public Duration getJwksRefreshRateLimit() {
+    return jwksRefreshRateLimit;
+  }
+
+  public void setJwksRefreshRateLimit(Duration jwksRefreshRateLimit) {
+    this.jwksRefreshRateLimit = jwksRefreshRateLimit;
+  }
+
+  public Duration getJwksMaxStaleness() {
+    return jwksMaxStaleness;
+  }
+
+  public void setJwksMaxStaleness(Duration jwksMaxStaleness) {
+    this.jwksMaxStaleness = jwksMaxStaleness;
+  }
+
+  public List<Issuer> getIssuers() {
+    return issuers;
+  }
+
+  public void setIssuers(List<Issuer> issuers) {
+    this.issuers = issuers;
+  }
+
   public boolean isAllowQueryToken() {
     return allowQueryToken;
   }
@@ -237,6 +317,42 @@ public class TokenGateProperties {
 
   public Filter getFilter() {
     return filter;
+  }
+
+  /** One more trusted issuer: {@code tokengate.issuers[N].*}. */
+  public static class Issuer {
+    /** The issuer URL; a token's 'iss' must equal it exactly. Required in each entry. */
+    private String issuer;
+
+    /** The audiences accepted from this issuer; when empty, tokengate.audiences apply. */
+    private List<String> audiences = new ArrayList<>();
+
+    /** This issuer's JWKS URL; by default discovered from its metadata. */
+    private URI jwksUri;
+
+    public String getIssuer() {
+      return issuer;
+    }
+
+    public void setIssuer(String issuer) {
+      this.issuer = issuer;
+    }
+
+    public List<String> getAudiences() {
+      return audiences;
+    }
+
+    public void setAudiences(List<String> audiences) {
+      this.audiences = audiences;
+    }
+
+    public URI getJwksUri() {
+      return jwksUri;
+    }
+
+    public void setJwksUri(URI jwksUri) {
+      this.jwksUri = jwksUri;
+    }
   }
 
   /** Where the filter is mapped: {@code tokengate.filter.*}. */

@@ -7,6 +7,7 @@ import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TokenValidator;
+import dev.tokengate.TrustedIssuer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -60,6 +61,32 @@ class TokenGateAutoConfigurationTest {
   }
 
   @Test
+  void issuersList_alone_switchesItOn() {
+    runner.withPropertyValues("tokengate.issuers[0].issuer=" + ISSUER, "tokengate.issuers[0].audiences=api")
+        .run(context -> {
+          assertThat(context).hasNotFailed().hasBean(TokenGateAutoConfiguration.FILTER_REGISTRATION_BEAN_NAME);
+          assertThat(context.getBean(TokenGateConfig.class).trustedIssuers())
+              .containsExactly(TrustedIssuer.of(ISSUER, "api"));
+        });
+  }
+
+  @Test
+  void issuersList_isMappedAfterTheSingleIssuer() {
+    runner.withPropertyValues(
+        "tokengate.issuer=" + ISSUER,
+        "tokengate.audiences=api",
+        "tokengate.issuers[0].issuer=https://partner.example.net",
+        "tokengate.issuers[0].audiences=api,partner-gateway",
+        "tokengate.issuers[0].jwks-uri=https://partner.example.net/keys",
+        "tokengate.issuers[1].issuer=https://third.example.org").run(context ->
+            assertThat(context.getBean(TokenGateConfig.class).trustedIssuers()).containsExactly(
+                TrustedIssuer.of(ISSUER, "api"),
+                TrustedIssuer.of("https://partner.example.net", "api", "partner-gateway")
+                    .withJwksUri(URI.create("https://partner.example.net/keys")),
+                TrustedIssuer.of("https://third.example.org", "api")));
+  }
+
+  @Test
   void filterMapping_comesFromProperties() {
     runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
         "tokengate.filter.url-patterns=/api/*,/admin/*", "tokengate.filter.order=5").run(context -> {
@@ -89,6 +116,12 @@ class TokenGateAutoConfigurationTest {
         "tokengate.max-token-length=4096",
         "tokengate.jwks-connect-timeout=500ms",
         "tokengate.jwks-read-timeout=PT3S",
+        "tokengate.jwks-max-bytes=2048",
+        "tokengate.jwks-cache-ttl=10m",
+        "tokengate.jwks-min-cache-ttl=2m",
+        "tokengate.jwks-max-cache-ttl=2h",
+        "tokengate.jwks-refresh-rate-limit=1m",
+        "tokengate.jwks-max-staleness=1d",
         "tokengate.allow-query-token=true",
         "tokengate.allow-form-token=true").run(context -> {
           TokenGateConfig config = context.getBean(TokenGateConfig.class);
@@ -109,6 +142,12 @@ class TokenGateAutoConfigurationTest {
           assertThat(config.maxTokenLength()).isEqualTo(4096);
           assertThat(config.jwksConnectTimeout()).isEqualTo(Duration.ofMillis(500));
           assertThat(config.jwksReadTimeout()).isEqualTo(Duration.ofSeconds(3));
+          assertThat(config.jwksMaxBytes()).isEqualTo(2048);
+          assertThat(config.jwksCacheTtl()).isEqualTo(Duration.ofMinutes(10));
+          assertThat(config.jwksMinCacheTtl()).isEqualTo(Duration.ofMinutes(2));
+          assertThat(config.jwksMaxCacheTtl()).isEqualTo(Duration.ofHours(2));
+          assertThat(config.jwksRefreshRateLimit()).isEqualTo(Duration.ofMinutes(1));
+          assertThat(config.jwksMaxStaleness()).isEqualTo(Duration.ofDays(1));
           assertThat(config.allowQueryToken()).isTrue();
           assertThat(config.allowFormToken()).isTrue();
         });
@@ -127,6 +166,12 @@ class TokenGateAutoConfigurationTest {
       assertThat(bound.jwksConnectTimeout()).isEqualTo(plain.jwksConnectTimeout());
       assertThat(bound.jwksReadTimeout()).isEqualTo(plain.jwksReadTimeout());
       assertThat(bound.realm()).isEqualTo(plain.realm());
+      assertThat(bound.jwksMaxBytes()).isEqualTo(plain.jwksMaxBytes());
+      assertThat(bound.jwksCacheTtl()).isEqualTo(plain.jwksCacheTtl());
+      assertThat(bound.jwksMinCacheTtl()).isEqualTo(plain.jwksMinCacheTtl());
+      assertThat(bound.jwksMaxCacheTtl()).isEqualTo(plain.jwksMaxCacheTtl());
+      assertThat(bound.jwksRefreshRateLimit()).isEqualTo(plain.jwksRefreshRateLimit());
+      assertThat(bound.jwksMaxStaleness()).isEqualTo(plain.jwksMaxStaleness());
     });
   }
 
@@ -263,6 +308,50 @@ class TokenGateAutoConfigurationTest {
         "tokengate.filter.url-patterns",
         "tokengate is misconfigured: Property 'tokengate.filter.url-patterns' must name at least one servlet"
             + " url-pattern, e.g. /*");
+  }
+
+  @Test
+  void issuersEntryWithoutIssuer_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+            "tokengate.issuers[0].audiences=partner"),
+        "tokengate.issuers[0].issuer",
+        "tokengate is misconfigured: Property 'tokengate.issuers[0].issuer' is required when other"
+            + " 'tokengate.issuers[0].' properties are set: set it to the issuer URL, exactly as in the tokens' 'iss'"
+            + " claim");
+  }
+
+  @Test
+  void issuersEntryWithARelativeIssuer_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.audiences=api", "tokengate.issuers[0].issuer=partner.example.net"),
+        "tokengate.issuers[0].issuer",
+        "tokengate is misconfigured: Property 'tokengate.issuers[0].issuer' must be an absolute http(s) URL such as"
+            + " https://login.example.com, was 'partner.example.net'");
+  }
+
+  @Test
+  void issuersEntryWithoutAnyAudience_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.issuers[0].issuer=" + ISSUER),
+        "tokengate.issuers[0].audiences",
+        "tokengate is misconfigured: Property 'tokengate.issuers[0].audiences' is required: set it to the audience"
+            + " this issuer puts in tokens for this API, or set 'tokengate.audiences' for every issuer");
+  }
+
+  @Test
+  void repeatedIssuer_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+            "tokengate.issuers[0].issuer=" + ISSUER),
+        "tokengate.issuers[0].issuer",
+        "tokengate is misconfigured: Property 'tokengate.issuers[0].issuer' repeats the trusted issuer '" + ISSUER
+            + "': list each issuer once");
+  }
+
+  @Test
+  void jwksMinCacheTtlAboveMax_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+            "tokengate.jwks-min-cache-ttl=2h"),
+        "tokengate.jwks-min-cache-ttl",
+        "tokengate is misconfigured: Property 'tokengate.jwks-min-cache-ttl' (PT2H) is longer than"
+            + " 'tokengate.jwks-max-cache-ttl' (PT1H): make the minimum at most the maximum");
   }
 
   @Test

@@ -1,0 +1,50 @@
+package dev.tokengate.spring;
+
+import dev.tokengate.IssuerHealth;
+import dev.tokengate.TokenValidator;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * The health of one trusted issuer's signing keys, from {@link TokenValidator#health()}: UP while tokens can be
+ * checked (with {@code stale: true} when the last good keys are serving through a key-server outage), DOWN when no
+ * usable key is loaded and fetching them failed (requests are then answered 503), UNKNOWN until the first fetch.
+ */
+final class IssuerHealthIndicator implements HealthIndicator {
+  private final TokenValidator validator;
+  private final String issuer;
+  private final boolean sharedSecretOnly;
+
+  IssuerHealthIndicator(TokenValidator validator, String issuer) {
+    this.validator = validator;
+    this.issuer = issuer;
+    this.sharedSecretOnly = validator.config().algorithms().stream().allMatch(name -> name.startsWith("HS"));
+  }
+
+  @Override
+  public Health health() {
+    IssuerHealth keys = validator.health().stream()
+        .filter(candidate -> candidate.issuer().equals(issuer))
+        .findFirst()
+        .orElse(null);
+    if (keys == null) {
+      return Health.unknown().withDetail("issuer", issuer).build();
+    }
+    Health.Builder health;
+    if (sharedSecretOnly) {
+      health = Health.up();
+    } else if (keys.keysLoaded() > 0) {
+      health = Health.up();
+    } else if (keys.lastError().isPresent()) {
+      health = Health.down();
+    } else {
+      health = Health.unknown();
+    }
+    health.withDetail("issuer", keys.issuer()).withDetail("keysLoaded", keys.keysLoaded())
+        .withDetail("stale", keys.stale());
+    keys.jwksUri().ifPresent(uri -> health.withDetail("jwksUri", uri.toString()));
+    keys.lastSuccessfulFetch().ifPresent(at -> health.withDetail("lastSuccessfulFetch", at.toString()));
+    keys.lastError().ifPresent(error -> health.withDetail("lastError", error));
+    return health.build();
+  }
+}
