@@ -1,0 +1,314 @@
+package dev.tokengate.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import dev.tokengate.TokenGateConfig;
+import dev.tokengate.support.ApiServer;
+import dev.tokengate.testing.JwksServer;
+import dev.tokengate.testing.JwksServer.Fault;
+import dev.tokengate.testing.MutableClock;
+import dev.tokengate.testing.SigningKey;
+import dev.tokengate.testing.TestIssuer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Faults of the key server, served by the real {@link JwksServer}: for each, what the filter answers (503 only when no
+ * usable key exists), that no request waits longer than the configured timeouts allow, that no thread is left
+ * fetching, and that service resumes once the fault is gone.
+ */
+class JwksFaultTest {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(250);
+  private static final Duration READ_TIMEOUT = Duration.ofMillis(400);
+  /**
+   * Generous: discovery may try two documents, each bounded by connect + read for the headers and twice read for the
+   * body, and a waiting caller gives up after twice (connect + read). Far below the 10 s the hanging server holds on.
+   */
+  private static final Duration REQUEST_BOUND = Duration.ofSeconds(4);
+
+  @RegisterExtension
+  static final LogCapture logs = new LogCapture();
+
+  private final MutableClock clock = MutableClock.startingNow();
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private TestIssuer issuer;
+  private ApiServer api;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable resource : resources) {
+      resource.close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closeLater(T resource) {
+    resources.add(0, resource);
+    return resource;
+  }
+
+  private void start(UnaryOperator<TokenGateConfig.Builder> settings) {
+    issuer = closeLater(TestIssuer.start(SigningKey.rsa("key-1"), clock));
+    startApi(settings);
+  }
+
+  private void startApi(UnaryOperator<TokenGateConfig.Builder> settings) {
+    api = closeLater(ApiServer.start(settings.apply(TokenGateConfig.builder().issuer(issuer.issuer())
+        .audiences("api").jwksConnectTimeout(CONNECT_TIMEOUT).jwksReadTimeout(READ_TIMEOUT).clock(clock)).build()));
+  }
+
+  private TokenGateConfig.Builder withJwksUri(TokenGateConfig.Builder builder) {
+    return builder.jwksUri(URI.create(issuer.server().jwksUri()));
+  }
+
+  /** Calls the API and checks that the request thread was not held past the bound. */
+  private HttpResponse<String> timedCall(String token) {
+    long start = System.nanoTime();
+    HttpResponse<String> response = api.get("/whoami", logs.secret(token));
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(elapsed).as("time the request took").isLessThan(REQUEST_BOUND);
+    return response;
+  }
+
+  private static void assertUnavailable(HttpResponse<String> response) {
+    assertThat(response.statusCode()).as("status").isEqualTo(503);
+    assertThat(response.headers().firstValue("WWW-Authenticate")).as("no challenge: not the client's fault").isEmpty();
+    assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(
+        value -> assertThat(Long.parseLong(value)).isPositive());
+    assertThat(response.body()).contains("\"error\":\"temporarily_unavailable\"");
+  }
+
+  private static void assertInvalidToken(HttpResponse<String> response, String description) {
+    assertThat(response.statusCode()).as("status").isEqualTo(401);
+    assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue(
+        "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"" + description + "\"");
+  }
+
+  private void assertServes() {
+    HttpResponse<String> response = timedCall(issuer.token().sign());
+    assertThat(response.statusCode()).as("status once the fault is gone").isEqualTo(200);
+  }
+
+  /** No thread may still be inside a key fetch once every request has been answered. */
+  private static void assertNoThreadLeftFetching() throws InterruptedException {
+    long deadline = System.nanoTime() + REQUEST_BOUND.toNanos();
+    List<String> fetching;
+    do {
+      fetching = Thread.getAllStackTraces().entrySet().stream()
+          .filter(e -> Arrays.stream(e.getValue()).anyMatch(frame ->
+              frame.getClassName().startsWith("dev.tokengate.internal.jwks.")))
+          .map(e -> e.getKey().getName())
+          .toList();
+      if (fetching.isEmpty()) {
+        return;
+      }
+      Thread.sleep(50);
+    } while (System.nanoTime() < deadline);
+    assertThat(fetching).as("threads still inside a key fetch").isEmpty();
+  }
+
+  @Test
+  void connectionRefused_is503_andServiceResumesWhenTheServerIsBack() {
+    start(this::withJwksUri);
+    int port = issuer.server().port();
+    issuer.server().close();
+    assertUnavailable(timedCall(issuer.token().sign()));
+    assertUnavailable(timedCall(issuer.token().sign()));
+    JwksServer back = closeLater(JwksServer.start(port)).publish(issuer.key());
+    assertServes();
+    assertThat(back.jwksRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void status500_is503_thenResumes() {
+    start(this::withJwksUri);
+    issuer.server().fail("/jwks", Fault.status(500));
+    assertUnavailable(timedCall(issuer.token().sign()));
+    issuer.server().heal();
+    assertServes();
+  }
+
+  @Test
+  void status503_is503_thenResumes() {
+    start(this::withJwksUri);
+    issuer.server().fail("/jwks", Fault.status(503));
+    assertUnavailable(timedCall(issuer.token().sign()));
+    issuer.server().heal();
+    assertServes();
+  }
+
+  @Test
+  void hangPastTheReadTimeout_is503WithinTheBound_forEveryConcurrentRequest_andLeavesNoThreadBehind()
+      throws Exception {
+    start(this::withJwksUri);
+    issuer.server().fail("/jwks", Fault.hang(Duration.ofSeconds(10)));
+    ExecutorService callers = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String token = issuer.token().sign();
+        answers.add(callers.submit(() -> timedCall(token)));
+      }
+      for (Future<HttpResponse<String>> answer : answers) {
+        assertUnavailable(answer.get(REQUEST_BOUND.toMillis() * 2, TimeUnit.MILLISECONDS));
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    assertNoThreadLeftFetching();
+    issuer.server().heal();
+    assertServes();
+  }
+
+  @Test
+  void slowButWithinTheTimeout_isServed() {
+    start(this::withJwksUri);
+    issuer.server().jwksDelay(READ_TIMEOUT.dividedBy(4));
+    assertServes();
+  }
+
+  @Test
+  void tenMegabyteBody_is503_thenResumes() {
+    start(this::withJwksUri);
+    String huge = "{\"keys\":[],\"padding\":\"" + "x".repeat(10 * 1024 * 1024) + "\"}";
+    issuer.server().fail("/jwks", Fault.body(200, "application/json", huge));
+    assertUnavailable(timedCall(issuer.token().sign()));
+    issuer.server().heal();
+    assertServes();
+  }
+
+  @Test
+  void malformedJson_is503_thenResumes() {
+    start(this::withJwksUri);
+    issuer.server().publishRaw("{\"keys\":[{\"kty\":\"RSA\",");
+    assertUnavailable(timedCall(issuer.token().sign()));
+    issuer.server().publish(issuer.key());
+    assertServes();
+  }
+
+  @Test
+  void htmlErrorPageWithStatus200_is503_thenResumes() {
+    start(this::withJwksUri);
+    issuer.server().fail("/jwks", Fault.body(200, "text/html",
+        "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"));
+    assertUnavailable(timedCall(issuer.token().sign()));
+    issuer.server().heal();
+    assertServes();
+  }
+
+  @Test
+  void duplicateKids_eachPublishedKeyVerifiesItsOwnTokens_andNoOtherKeyDoes() {
+    start(this::withJwksUri);
+    SigningKey second = SigningKey.rsa("key-1");
+    issuer.server().publish(issuer.key(), second);
+    assertServes();
+    assertThat(timedCall(issuer.tokenSignedWith(second).sign()).statusCode()).isEqualTo(200);
+    assertInvalidToken(timedCall(issuer.tokenSignedWith(SigningKey.rsa("key-1")).sign()),
+        "The access token signature is invalid");
+  }
+
+  @Test
+  void encryptionKeys_areNeverUsedToVerify_and503WhenTheyAreAllThereIs() {
+    start(this::withJwksUri);
+    SigningKey encryption = SigningKey.rsa("enc-1");
+    JWK encOnly = new RSAKey.Builder((RSAKey) encryption.publicJwk()).keyUse(KeyUse.ENCRYPTION).build();
+    issuer.server().publishJwks(List.of(encOnly));
+    assertUnavailable(timedCall(issuer.tokenSignedWith(encryption).sign()));
+    issuer.server().publishJwks(List.of(encOnly, issuer.key().publicJwk()));
+    assertServes();
+    assertInvalidToken(timedCall(issuer.tokenSignedWith(encryption).sign()),
+        "The access token was signed with an unknown key");
+  }
+
+  @Test
+  void rsa1024Keys_areNeverUsedToVerify_and503WhenTheyAreAllThereIs() {
+    start(this::withJwksUri);
+    SigningKey weak = SigningKey.rsa("weak-1", 1024, JWSAlgorithm.RS256);
+    issuer.server().publish(weak);
+    assertUnavailable(timedCall(issuer.tokenSignedWith(weak).sign()));
+    issuer.server().publish(weak, issuer.key());
+    assertServes();
+    assertInvalidToken(timedCall(issuer.tokenSignedWith(weak).sign()),
+        "The access token was signed with an unknown key");
+  }
+
+  @Test
+  void symmetricKeysInTheJwks_areNeverUsed_withOrWithoutASharedSecretConfigured() throws JOSEException {
+    byte[] published = "a-secret-that-a-jwks-must-never-publish!".getBytes(StandardCharsets.UTF_8);
+    logs.secret(new String(published, StandardCharsets.UTF_8));
+    logs.secret(Base64URL.encode(published).toString());
+    OctetSequenceKey hmac = new OctetSequenceKey.Builder(published).keyID("hmac-1").keyUse(KeyUse.SIGNATURE).build();
+    start(this::withJwksUri);
+    issuer.server().publishJwks(List.of(hmac));
+    assertUnavailable(timedCall(issuer.token().sign()));
+    issuer.server().publishJwks(List.of(hmac, issuer.key().publicJwk()));
+    assertServes();
+    String hs256 = issuer.token().algorithm(JWSAlgorithm.HS256).kid("hmac-1")
+        .signPayload(RawJws.payloadJson(issuer.token().sign()), new MACSigner(published));
+    assertInvalidToken(timedCall(hs256), "The access token signing algorithm is not accepted");
+
+    byte[] configured = "the-secret-this-api-really-shares-with-the-issuer".getBytes(StandardCharsets.UTF_8);
+    logs.secret(new String(configured, StandardCharsets.UTF_8));
+    startApi(builder -> withJwksUri(builder).algorithms("RS256", "HS256").sharedSecret(configured));
+    assertInvalidToken(timedCall(hs256), "The access token signature is invalid");
+    assertServes();
+  }
+
+  @Test
+  void redirectToAnotherHost_isNotFollowed_is503_thenResumes() {
+    start(this::withJwksUri);
+    SigningKey attackerKey = SigningKey.rsa("key-1");
+    JwksServer attacker = closeLater(JwksServer.start()).publish(attackerKey);
+    issuer.server().fail("/jwks", Fault.redirect("http://localhost:" + attacker.port() + "/jwks"));
+    assertUnavailable(timedCall(issuer.tokenSignedWith(attackerKey).sign()));
+    assertThat(attacker.jwksRequests()).isZero();
+    issuer.server().heal();
+    assertServes();
+    assertInvalidToken(timedCall(issuer.tokenSignedWith(attackerKey).sign()), "The access token signature is invalid");
+    assertThat(attacker.jwksRequests()).isZero();
+  }
+
+  @Test
+  void discoveryNamingAnotherIssuer_is503_andItsJwksIsNeverFetched_thenResumes() {
+    start(builder -> builder);
+    issuer.server().discoveryIssuer("http://127.0.0.1:9/another-issuer");
+    assertUnavailable(timedCall(issuer.token().sign()));
+    assertThat(issuer.server().jwksRequests()).isZero();
+    issuer.server().discoveryIssuer(null);
+    assertServes();
+    assertThat(issuer.server().jwksRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void outageAfterKeysWereLoaded_isNot503_forTokensOfKnownKeys() {
+    start(this::withJwksUri);
+    assertServes();
+    issuer.server().fail("/jwks", Fault.status(500));
+    clock.advance(Duration.ofMinutes(6));
+    assertServes();
+    assertInvalidToken(timedCall(issuer.tokenSignedWith(SigningKey.rsa("key-1")).sign()),
+        "The access token signature is invalid");
+    issuer.server().heal();
+    assertServes();
+  }
+}
