@@ -2,6 +2,7 @@ package dev.tokengate.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
@@ -43,12 +44,14 @@ class BearerHeaderFuzzTest {
   private static TestIssuer issuer;
   private static ApiServer api;
   private static String genuine;
+  private static int apiPort;
 
   @BeforeAll
   static void start() {
     issuer = TestIssuer.start(SigningKey.rsa("key-1"), clock);
     api = ApiServer.start(TokenGateConfig.builder().issuer(issuer.issuer())
         .jwksUri(URI.create(issuer.server().jwksUri())).audiences("api").allowQueryToken(true).clock(clock).build());
+    apiPort = URI.create(api.url("/")).getPort();
     genuine = logs.secret(issuer.token().expiresAt(clock.instant().plus(Duration.ofDays(1))).sign());
   }
 
@@ -60,6 +63,10 @@ class BearerHeaderFuzzTest {
 
   @FuzzTest(maxDuration = "30s")
   void authorizationHeader_alwaysEndsInA4xxChallenge_orAGenuineToken(byte[] input) {
+    // The test's own call to the API, and the filter's (rate-limited) refresh from the configured JWKS server; Jazzer's
+    // SSRF detector reports any other connection.
+    BugDetectors.allowNetworkConnections((host, port) -> TokenValidationFuzzTest.isLoopback(host)
+        && (port == apiPort || port == issuer.server().port()));
     String value = new String(input, StandardCharsets.ISO_8859_1).replace("{TOKEN}", genuine);
     HttpRequest request;
     try {
