@@ -18,8 +18,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The settings of a {@link TokenGateFilter} or {@link TokenValidator}: immutable, checked when built.
@@ -31,10 +34,15 @@ import java.util.function.BiConsumer;
  * <table>
  *   <caption>Settings</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code issuer}</td><td>required</td><td>the issuer URL; the token's {@code iss} must equal it exactly</td></tr>
+ *   <tr><td>{@code issuer}</td><td>required, unless {@code issuers[N]} are set</td><td>the issuer URL; the token's
+ *       {@code iss} must equal it exactly</td></tr>
  *   <tr><td>{@code jwks-uri}</td><td>discovered</td><td>the JWKS URL; by default read from the issuer's
  *       {@code /.well-known/openid-configuration}, then {@code /.well-known/oauth-authorization-server}</td></tr>
- *   <tr><td>{@code audiences}</td><td>required</td><td>the token's {@code aud} must contain one of these</td></tr>
+ *   <tr><td>{@code audiences}</td><td>required, unless every issuer has its own</td><td>the token's {@code aud}
+ *       must contain one of these</td></tr>
+ *   <tr><td>{@code issuers[N].issuer}, {@code issuers[N].audiences}, {@code issuers[N].jwks-uri}</td><td>none</td>
+ *       <td>more trusted issuers ({@code N} = 0, 1, ...), each with its own audiences (default: {@code audiences})
+ *       and JWKS URL (default: discovered); see {@link TrustedIssuer}</td></tr>
  *   <tr><td>{@code allow-any-audience}</td><td>{@code false}</td><td>{@code true} skips the audience check; only for
  *       issuers that issue tokens to this API alone</td></tr>
  *   <tr><td>{@code algorithms}</td><td>RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519</td>
@@ -53,6 +61,15 @@ import java.util.function.BiConsumer;
  *   <tr><td>{@code max-token-length}</td><td>8192</td><td>longer tokens are refused before any parsing</td></tr>
  *   <tr><td>{@code jwks-connect-timeout}</td><td>2s</td><td>connect timeout of discovery and JWKS requests</td></tr>
  *   <tr><td>{@code jwks-read-timeout}</td><td>5s</td><td>read timeout of discovery and JWKS requests</td></tr>
+ *   <tr><td>{@code jwks-max-bytes}</td><td>524288 (512 KiB)</td><td>larger discovery or JWKS documents are refused</td></tr>
+ *   <tr><td>{@code jwks-cache-ttl}</td><td>5m</td><td>how long fetched keys are used when the response has no
+ *       {@code Cache-Control: max-age}; refreshed in the background at three quarters of it</td></tr>
+ *   <tr><td>{@code jwks-min-cache-ttl}</td><td>1m</td><td>a shorter {@code max-age} is raised to this</td></tr>
+ *   <tr><td>{@code jwks-max-cache-ttl}</td><td>1h</td><td>a longer {@code max-age} is lowered to this</td></tr>
+ *   <tr><td>{@code jwks-refresh-rate-limit}</td><td>30s</td><td>at most one refresh for an unknown {@code kid} per
+ *       this interval; other unknown kids are refused at once</td></tr>
+ *   <tr><td>{@code jwks-max-staleness}</td><td>24h</td><td>how long past their expiry the last good keys keep serving
+ *       while the key server fails</td></tr>
  *   <tr><td>{@code allow-query-token}</td><td>{@code false}</td><td>also accept {@code ?access_token=} (RFC 6750
  *       §2.3; leaks tokens into logs, avoid)</td></tr>
  *   <tr><td>{@code allow-form-token}</td><td>{@code false}</td><td>also accept {@code access_token} in a form body
@@ -69,6 +86,7 @@ public final class TokenGateConfig {
   private static final List<String> DEFAULT_ALGORITHMS = List.of(
       "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
   private static final int MIN_SHARED_SECRET_BYTES = 32;
+  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri)");
 
   private final String issuer;
   private final URI jwksUri;
@@ -86,6 +104,13 @@ public final class TokenGateConfig {
   private final int maxTokenLength;
   private final Duration jwksConnectTimeout;
   private final Duration jwksReadTimeout;
+  private final int jwksMaxBytes;
+  private final Duration jwksCacheTtl;
+  private final Duration jwksMinCacheTtl;
+  private final Duration jwksMaxCacheTtl;
+  private final Duration jwksRefreshRateLimit;
+  private final Duration jwksMaxStaleness;
+  private final List<TrustedIssuer> trustedIssuers;
   private final boolean allowQueryToken;
   private final boolean allowFormToken;
   private final Clock clock;
@@ -107,6 +132,13 @@ public final class TokenGateConfig {
     this.maxTokenLength = builder.maxTokenLength;
     this.jwksConnectTimeout = builder.jwksConnectTimeout;
     this.jwksReadTimeout = builder.jwksReadTimeout;
+    this.jwksMaxBytes = builder.jwksMaxBytes;
+    this.jwksCacheTtl = builder.jwksCacheTtl;
+    this.jwksMinCacheTtl = builder.jwksMinCacheTtl;
+    this.jwksMaxCacheTtl = builder.jwksMaxCacheTtl;
+    this.jwksRefreshRateLimit = builder.jwksRefreshRateLimit;
+    this.jwksMaxStaleness = builder.jwksMaxStaleness;
+    this.trustedIssuers = builder.effectiveIssuers();
     this.allowQueryToken = builder.allowQueryToken;
     this.allowFormToken = builder.allowFormToken;
     this.clock = builder.clock;
@@ -127,17 +159,42 @@ public final class TokenGateConfig {
   public static TokenGateConfig fromSettings(Map<String, String> settings) {
     Builder builder = builder();
     Map<String, BiConsumer<Builder, String>> readers = settingReaders();
+    Map<Integer, Map<String, String>> issuerEntries = new TreeMap<>();
     for (Map.Entry<String, String> setting : settings.entrySet()) {
+      Matcher issuerEntry = ISSUER_ENTRY.matcher(setting.getKey());
+      if (issuerEntry.matches()) {
+        issuerEntries.computeIfAbsent(Integer.parseInt(issuerEntry.group(1)), i -> new LinkedHashMap<>())
+            .put(issuerEntry.group(2), setting.getValue() == null ? "" : setting.getValue().strip());
+        continue;
+      }
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()));
+            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
       }
     }
+    issuerEntries.forEach((index, entry) -> builder.trustedIssuer(trustedIssuer(index, entry)));
     return builder.build();
+  }
+
+  private static TrustedIssuer trustedIssuer(int index, Map<String, String> entry) {
+    String prefix = "issuers[" + index + "].";
+    String issuer = entry.getOrDefault("issuer", "");
+    if (issuer.isEmpty()) {
+      throw new IllegalArgumentException("Setting '" + prefix + "issuer' is required when other '" + prefix
+          + "' settings are set: set it to the issuer URL, exactly as in the tokens' 'iss' claim");
+    }
+    String jwksUriText = entry.getOrDefault("jwks-uri", "");
+    Optional<URI> jwksUri =
+        jwksUriText.isEmpty() ? Optional.empty() : Optional.of(uri(prefix + "jwks-uri", jwksUriText));
+    try {
+      return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Setting '" + prefix + e.getMessage().substring(1), e);
+    }
   }
 
   /** The names of every setting {@link #fromSettings(Map)} reads. */
@@ -164,6 +221,13 @@ public final class TokenGateConfig {
     readers.put("jwks-connect-timeout",
         (b, v) -> b.jwksConnectTimeout(SettingValues.duration("jwks-connect-timeout", v)));
     readers.put("jwks-read-timeout", (b, v) -> b.jwksReadTimeout(SettingValues.duration("jwks-read-timeout", v)));
+    readers.put("jwks-max-bytes", (b, v) -> b.jwksMaxBytes(SettingValues.positiveInt("jwks-max-bytes", v)));
+    readers.put("jwks-cache-ttl", (b, v) -> b.jwksCacheTtl(SettingValues.duration("jwks-cache-ttl", v)));
+    readers.put("jwks-min-cache-ttl", (b, v) -> b.jwksMinCacheTtl(SettingValues.duration("jwks-min-cache-ttl", v)));
+    readers.put("jwks-max-cache-ttl", (b, v) -> b.jwksMaxCacheTtl(SettingValues.duration("jwks-max-cache-ttl", v)));
+    readers.put("jwks-refresh-rate-limit",
+        (b, v) -> b.jwksRefreshRateLimit(SettingValues.duration("jwks-refresh-rate-limit", v)));
+    readers.put("jwks-max-staleness", (b, v) -> b.jwksMaxStaleness(SettingValues.duration("jwks-max-staleness", v)));
     readers.put("allow-query-token", (b, v) -> b.allowQueryToken(SettingValues.bool("allow-query-token", v)));
     readers.put("allow-form-token", (b, v) -> b.allowFormToken(SettingValues.bool("allow-form-token", v)));
     return readers;
@@ -185,9 +249,12 @@ public final class TokenGateConfig {
     }
   }
 
-  /** The issuer; a token's {@code iss} must equal it exactly. */
+  /**
+   * The issuer set with {@code issuer}, or else the first of {@link #trustedIssuers()}; a token's {@code iss} must
+   * equal one of the trusted issuers exactly.
+   */
   public String issuer() {
-    return issuer;
+    return issuer != null ? issuer : trustedIssuers.get(0).issuer();
   }
 
   /** The JWKS URL when set; empty when it is to be discovered from the issuer. */
@@ -265,6 +332,44 @@ public final class TokenGateConfig {
     return jwksReadTimeout;
   }
 
+  /** The largest discovery or JWKS document accepted, in bytes. */
+  public int jwksMaxBytes() {
+    return jwksMaxBytes;
+  }
+
+  /** How long fetched keys are used when the response carries no {@code Cache-Control: max-age}. */
+  public Duration jwksCacheTtl() {
+    return jwksCacheTtl;
+  }
+
+  /** The least a response's {@code max-age} is raised to. */
+  public Duration jwksMinCacheTtl() {
+    return jwksMinCacheTtl;
+  }
+
+  /** The most a response's {@code max-age} is lowered to. */
+  public Duration jwksMaxCacheTtl() {
+    return jwksMaxCacheTtl;
+  }
+
+  /** At most one refresh for an unknown {@code kid} per this interval, per issuer. */
+  public Duration jwksRefreshRateLimit() {
+    return jwksRefreshRateLimit;
+  }
+
+  /** How long past their expiry the last good keys keep serving while the key server fails. */
+  public Duration jwksMaxStaleness() {
+    return jwksMaxStaleness;
+  }
+
+  /**
+   * Every trusted issuer: the one set with {@code issuer} (if any) first, then the {@code issuers[N]} entries, each
+   * with its audiences resolved (its own, else {@code audiences}; empty only when {@link #allowAnyAudience()}).
+   */
+  public List<TrustedIssuer> trustedIssuers() {
+    return trustedIssuers;
+  }
+
   /** Whether {@code ?access_token=} is accepted. */
   public boolean allowQueryToken() {
     return allowQueryToken;
@@ -287,7 +392,8 @@ public final class TokenGateConfig {
         + ", audiences=" + audiences + ", allow-any-audience=" + allowAnyAudience + ", algorithms=" + algorithms
         + ", shared-secret=" + (sharedSecret == null ? "(none)" : "(set)") + ", clock-skew=" + clockSkew
         + ", typ-policy=" + typPolicy.name().toLowerCase(Locale.ROOT) + ", public-paths=" + publicPaths
-        + ", scope-rules=" + scopeRules.size() + "]";
+        + ", scope-rules=" + scopeRules.size()
+        + (trustedIssuers.size() > 1 || issuer == null ? ", issuers=" + trustedIssuers : "") + "]";
   }
 
   /** Collects settings; each setter checks its value, {@link #build()} checks how they combine. */
@@ -309,6 +415,13 @@ public final class TokenGateConfig {
     private int maxTokenLength = 8192;
     private Duration jwksConnectTimeout = Duration.ofSeconds(2);
     private Duration jwksReadTimeout = Duration.ofSeconds(5);
+    private int jwksMaxBytes = 512 * 1024;
+    private Duration jwksCacheTtl = Duration.ofMinutes(5);
+    private Duration jwksMinCacheTtl = Duration.ofMinutes(1);
+    private Duration jwksMaxCacheTtl = Duration.ofHours(1);
+    private Duration jwksRefreshRateLimit = Duration.ofSeconds(30);
+    private Duration jwksMaxStaleness = Duration.ofHours(24);
+    private final List<TrustedIssuer> extraIssuers = new ArrayList<>();
     private boolean allowQueryToken;
     private boolean allowFormToken;
     private Clock clock = Clock.systemUTC();
@@ -491,6 +604,74 @@ public final class TokenGateConfig {
       return this;
     }
 
+    /** The largest discovery or JWKS document accepted, in bytes, 1 KiB to 16 MiB; default 512 KiB. */
+    public Builder jwksMaxBytes(int maxBytes) {
+      if (maxBytes < 1024 || maxBytes > 16 * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "Setting 'jwks-max-bytes' must be between 1024 and 16777216, was " + maxBytes);
+      }
+      this.jwksMaxBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * How long fetched keys are used when the response has no {@code Cache-Control: max-age}, 1 s to 7 days; default
+     * 5 min. The keys are refreshed in the background at three quarters of it, so requests never wait.
+     */
+    public Builder jwksCacheTtl(Duration ttl) {
+      this.jwksCacheTtl = between("jwks-cache-ttl", ttl, Duration.ofSeconds(1), Duration.ofDays(7));
+      return this;
+    }
+
+    /** The least a response's {@code max-age} is raised to, 1 s to 7 days; default 1 min. */
+    public Builder jwksMinCacheTtl(Duration ttl) {
+      this.jwksMinCacheTtl = between("jwks-min-cache-ttl", ttl, Duration.ofSeconds(1), Duration.ofDays(7));
+      return this;
+    }
+
+    /** The most a response's {@code max-age} is lowered to, 1 s to 7 days; default 1 h. */
+    public Builder jwksMaxCacheTtl(Duration ttl) {
+      this.jwksMaxCacheTtl = between("jwks-max-cache-ttl", ttl, Duration.ofSeconds(1), Duration.ofDays(7));
+      return this;
+    }
+
+    /**
+     * At most one refresh for an unknown {@code kid} per this interval, per issuer, 1 s to 1 h; default 30 s. Tokens
+     * with other unknown kids meanwhile are refused at once with {@code invalid_token}.
+     */
+    public Builder jwksRefreshRateLimit(Duration interval) {
+      this.jwksRefreshRateLimit = between("jwks-refresh-rate-limit", interval, Duration.ofSeconds(1),
+          Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * How long past their expiry the last good keys keep serving while the key server fails, 0 to 30 days; default
+     * 24 h. Beyond it, tokens of that issuer are answered 503 until the keys can be fetched again.
+     */
+    public Builder jwksMaxStaleness(Duration staleness) {
+      this.jwksMaxStaleness = between("jwks-max-staleness", staleness, Duration.ZERO, Duration.ofDays(30));
+      return this;
+    }
+
+    /**
+     * Adds a trusted issuer with its own audiences and JWKS (settings {@code issuers[N].issuer}, {@code
+     * issuers[N].audiences}, {@code issuers[N].jwks-uri}). Combines with {@link #issuer(String)}, which stays the
+     * simple way to trust one issuer.
+     */
+    public Builder trustedIssuer(TrustedIssuer trustedIssuer) {
+      this.extraIssuers.add(requireNonNull(trustedIssuer, "trustedIssuer"));
+      return this;
+    }
+
+    /** Replaces the trusted issuers added with {@link #trustedIssuer(TrustedIssuer)}. */
+    public Builder trustedIssuers(List<TrustedIssuer> trustedIssuers) {
+      requireNonNull(trustedIssuers, "trustedIssuers");
+      this.extraIssuers.clear();
+      trustedIssuers.forEach(this::trustedIssuer);
+      return this;
+    }
+
     /** Whether {@code ?access_token=} is accepted; default false, since URLs end up in logs. */
     public Builder allowQueryToken(boolean allow) {
       this.allowQueryToken = allow;
@@ -516,14 +697,33 @@ public final class TokenGateConfig {
      *     settings contradict each other
      */
     public TokenGateConfig build() {
-      if (issuer == null) {
+      if (issuer == null && extraIssuers.isEmpty()) {
         throw new IllegalStateException("Setting 'issuer' is required: set it to your authorization server's issuer"
             + " URL, exactly as it appears in the tokens' 'iss' claim, e.g. https://login.example.com/realms/api");
       }
-      if (audiences.isEmpty() && !allowAnyAudience) {
+      Set<String> seen = new LinkedHashSet<>();
+      if (issuer != null) {
+        seen.add(issuer);
+      }
+      for (int i = 0; i < extraIssuers.size(); i++) {
+        TrustedIssuer entry = extraIssuers.get(i);
+        if (!seen.add(entry.issuer())) {
+          throw new IllegalStateException("Setting 'issuers[" + i + "].issuer' repeats the trusted issuer '"
+              + entry.issuer() + "': list each issuer once");
+        }
+        if (entry.audiences().isEmpty() && audiences.isEmpty() && !allowAnyAudience) {
+          throw new IllegalStateException("Setting 'issuers[" + i + "].audiences' is required: set it to the audience"
+              + " this issuer puts in tokens for this API, or set 'audiences' for every issuer");
+        }
+      }
+      if (issuer != null && audiences.isEmpty() && !allowAnyAudience) {
         throw new IllegalStateException("Setting 'audiences' is required: set it to the audience your issuer puts"
             + " in tokens for this API (the 'aud' claim), or set 'allow-any-audience' to true if this issuer issues"
             + " tokens for this API alone");
+      }
+      if (jwksMinCacheTtl.compareTo(jwksMaxCacheTtl) > 0) {
+        throw new IllegalStateException("Setting 'jwks-min-cache-ttl' (" + jwksMinCacheTtl + ") is longer than"
+            + " 'jwks-max-cache-ttl' (" + jwksMaxCacheTtl + "): make the minimum at most the maximum");
       }
       if (!audiences.isEmpty() && allowAnyAudience) {
         throw new IllegalStateException(
@@ -579,6 +779,26 @@ public final class TokenGateConfig {
     private static boolean isHttp(URI uri) {
       String scheme = uri.getScheme();
       return uri.isAbsolute() && ("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme));
+    }
+
+    private static Duration between(String setting, Duration value, Duration min, Duration max) {
+      requireNonNull(value, setting);
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            "Setting '" + setting + "' must be between " + min + " and " + max + ", was " + value);
+      }
+      return value;
+    }
+
+    private List<TrustedIssuer> effectiveIssuers() {
+      List<TrustedIssuer> all = new ArrayList<>();
+      if (issuer != null) {
+        all.add(new TrustedIssuer(issuer, List.copyOf(audiences), Optional.ofNullable(jwksUri)));
+      }
+      for (TrustedIssuer entry : extraIssuers) {
+        all.add(entry.audiences().isEmpty() ? entry.withAudiences(List.copyOf(audiences)) : entry);
+      }
+      return List.copyOf(all);
     }
   }
 }

@@ -4,9 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import dev.tokengate.internal.jwks.HttpDocumentFetcher;
 import dev.tokengate.internal.jwks.IssuerKeys;
+import dev.tokengate.internal.jwks.KeyRefresher;
 import dev.tokengate.internal.token.AccessTokenVerifier;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -29,35 +35,45 @@ import java.util.Set;
  * (never from {@code jku}, {@code x5u}, {@code jwk} or {@code x5c}); {@code exp} (required), {@code nbf} and {@code
  * iat} with the clock skew; {@code aud}; then it reads the client id and scopes.
  *
- * <p>Thread-safe; create one per application and share it. The issuer's keys are fetched on first use and cached.
+ * <p>Thread-safe; create one per application and share it, and {@link #close()} it on shutdown. Each trusted
+ * issuer's keys are loaded in the background from creation on, cached, and refreshed ahead of expiry by one small
+ * daemon thread pool; see {@link TokenGateConfig} for the {@code jwks-*} settings and {@link #health()} for their
+ * state.
  */
 public final class TokenValidator implements AutoCloseable {
-  /** How long fetched keys are used before they are fetched again. */
-  static final Duration KEYS_TIME_TO_LIVE = Duration.ofMinutes(5);
-  /** At most one refresh for an unknown {@code kid} per this interval. */
-  static final Duration MIN_FORCED_REFRESH_INTERVAL = Duration.ofSeconds(30);
-  /** The largest JWKS or discovery document accepted. */
-  static final int MAX_DOCUMENT_BYTES = 512 * 1024;
-
   private final TokenGateConfig config;
   private final AccessTokenVerifier verifier;
+  /** The keys of each trusted issuer, in configuration order; empty when only a shared secret is used. */
+  private final Map<String, IssuerKeys> keys;
+  private final KeyRefresher refresher;
 
   private TokenValidator(TokenGateConfig config) {
     this.config = config;
     Set<String> asymmetric = new HashSet<>(config.algorithms());
     asymmetric.retainAll(TokenGateConfig.ASYMMETRIC_ALGORITHMS);
-    IssuerKeys keys = null;
+    Map<String, IssuerKeys> byIssuer = new LinkedHashMap<>();
     if (!asymmetric.isEmpty()) {
       HttpDocumentFetcher fetcher = new HttpDocumentFetcher(
-          config.jwksConnectTimeout(), config.jwksReadTimeout(), MAX_DOCUMENT_BYTES);
-      keys = new IssuerKeys(config.issuer(), config.jwksUri(), fetcher,
-          AccessTokenVerifier.acceptedAlgorithms(config), config.clock(), KEYS_TIME_TO_LIVE,
-          MIN_FORCED_REFRESH_INTERVAL, config.jwksConnectTimeout().plus(config.jwksReadTimeout()).multipliedBy(2));
+          config.jwksConnectTimeout(), config.jwksReadTimeout(), config.jwksMaxBytes());
+      IssuerKeys.Policy policy = new IssuerKeys.Policy(config.jwksCacheTtl(), config.jwksMinCacheTtl(),
+          config.jwksMaxCacheTtl(), config.jwksRefreshRateLimit(), config.jwksMaxStaleness(),
+          config.jwksConnectTimeout().plus(config.jwksReadTimeout()).multipliedBy(2));
+      for (TrustedIssuer trusted : config.trustedIssuers()) {
+        byIssuer.put(trusted.issuer(), new IssuerKeys(trusted.issuer(), trusted.jwksUri(), fetcher,
+            AccessTokenVerifier.acceptedAlgorithms(config), config.clock(), policy));
+      }
     }
+    this.keys = Collections.unmodifiableMap(byIssuer);
     this.verifier = new AccessTokenVerifier(config, keys);
+    this.refresher = keys.isEmpty() ? null : new KeyRefresher(List.copyOf(keys.values()));
   }
 
-  /** Creates a validator; no network call happens until the first token needs a key. */
+  /**
+   * Creates a validator and starts loading every issuer's keys in the background (discovery, then the JWKS). Returns
+   * at once: an unreachable issuer does not stop the application from starting; its keys are retried with back-off,
+   * and its tokens are answered with {@link KeysUnavailableException} until they load. Call {@link #close()} to stop
+   * the background refresher.
+   */
   public static TokenValidator create(TokenGateConfig config) {
     return new TokenValidator(requireNonNull(config, "config"));
   }
@@ -81,8 +97,27 @@ public final class TokenValidator implements AutoCloseable {
     return config;
   }
 
-  /** Releases background resources; the validator must not be used afterwards. */
+  /**
+   * A read-only view of each trusted issuer's signing keys, in configuration order: how many are loaded, when they
+   * were last fetched, the last error, whether they are stale. For logs, health endpoints and readiness checks.
+   */
+  public List<IssuerHealth> health() {
+    List<IssuerHealth> health = new ArrayList<>();
+    for (TrustedIssuer trusted : config.trustedIssuers()) {
+      IssuerKeys issuerKeys = keys.get(trusted.issuer());
+      health.add(issuerKeys != null
+          ? issuerKeys.health()
+          : new IssuerHealth(trusted.issuer(), Optional.empty(), 0, Optional.empty(), Optional.empty(), false));
+    }
+    return List.copyOf(health);
+  }
+
+  /** Stops the background key refresher; the validator must not be used afterwards. Idempotent. */
   @Override
-  public void close() {}
+  public void close() {
+    if (refresher != null) {
+      refresher.close();
+    }
+  }
 
 }

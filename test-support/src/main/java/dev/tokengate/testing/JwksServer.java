@@ -44,13 +44,22 @@ public final class JwksServer implements AutoCloseable {
     public static Fault redirect(String location) {
       return new Fault(302, "text/plain", "", Duration.ZERO, Map.of("Location", location));
     }
+
+    /** A 200 JSON answer of {@code bytes} bytes: a valid-looking start, then padding, e.g. to exceed a size cap. */
+    public static Fault huge(int bytes) {
+      StringBuilder body = new StringBuilder(bytes).append("{\"keys\":[],\"pad\":\"");
+      while (body.length() < bytes - 2) {
+        body.append('x');
+      }
+      return new Fault(200, "application/json", body.append("\"}").toString(), Duration.ZERO, Map.of());
+    }
   }
 
   private final Server server;
   private final ServerConnector connector;
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final Map<String, Fault> faults = new ConcurrentHashMap<>();
-  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile CountDownLatch released = new CountDownLatch(1);
   private volatile List<JWK> keys = List.of();
   private volatile String rawJwks;
   private volatile String cacheControl;
@@ -167,6 +176,27 @@ public final class JwksServer implements AutoCloseable {
 
   public void resetCounts() {
     counts.clear();
+  }
+
+  /**
+   * Stops listening, keeping keys, faults and counts, so that the port refuses connections (an outage) until {@link
+   * #restart()}.
+   */
+  public JwksServer stop() {
+    close();
+    return this;
+  }
+
+  /** Starts listening again on the same port after {@link #stop()}. */
+  public JwksServer restart() {
+    released = new CountDownLatch(1);
+    connector.setPort(port);
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot restart the JWKS server on port " + port, e);
+    }
+    return this;
   }
 
   /** Stops the server: its port then refuses connections. */

@@ -15,14 +15,17 @@ import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenTypePolicy;
+import dev.tokengate.TrustedIssuer;
 import dev.tokengate.internal.jwks.IssuerKeys;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -38,9 +41,10 @@ public final class AccessTokenVerifier {
   private static final Set<String> LENIENT_TYPES = Set.of("at+jwt", "application/at+jwt", "jwt");
   private static final Set<String> STRICT_TYPES = Set.of("at+jwt", "application/at+jwt");
 
-  private final String issuer;
-  private final Set<String> audiences;
-  private final boolean allowAnyAudience;
+  /** A trusted issuer: its audiences (empty: any) and keys ({@code null} when only a shared secret is used). */
+  private record Trusted(String issuer, Set<String> audiences, IssuerKeys keys) {}
+
+  private final Map<String, Trusted> issuers;
   private final Set<JWSAlgorithm> algorithms;
   private final TokenTypePolicy typPolicy;
   private final long clockSkewMillis;
@@ -48,13 +52,19 @@ public final class AccessTokenVerifier {
   private final List<String> scopeClaims;
   private final int maxTokenLength;
   private final Clock clock;
-  private final IssuerKeys keys;
   private final JWSVerifier macVerifier;
 
-  public AccessTokenVerifier(TokenGateConfig config, IssuerKeys keys) {
-    this.issuer = config.issuer();
-    this.audiences = config.audiences();
-    this.allowAnyAudience = config.allowAnyAudience();
+  /**
+   * @param keysByIssuer the keys of each of {@link TokenGateConfig#trustedIssuers()}, by issuer URL; empty when only
+   *     a shared secret is used
+   */
+  public AccessTokenVerifier(TokenGateConfig config, Map<String, IssuerKeys> keysByIssuer) {
+    Map<String, Trusted> trusted = new HashMap<>();
+    for (TrustedIssuer entry : config.trustedIssuers()) {
+      trusted.put(entry.issuer(),
+          new Trusted(entry.issuer(), Set.copyOf(entry.audiences()), keysByIssuer.get(entry.issuer())));
+    }
+    this.issuers = Map.copyOf(trusted);
     this.algorithms = acceptedAlgorithms(config);
     this.typPolicy = config.typPolicy();
     this.clockSkewMillis = config.clockSkew().toMillis();
@@ -62,7 +72,6 @@ public final class AccessTokenVerifier {
     this.scopeClaims = config.scopeClaims();
     this.maxTokenLength = config.maxTokenLength();
     this.clock = config.clock();
-    this.keys = keys;
     this.macVerifier = config.sharedSecret().map(AccessTokenVerifier::macVerifier).orElse(null);
   }
 
@@ -103,10 +112,12 @@ public final class AccessTokenVerifier {
     if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
       throw invalid("The access token has an unsupported critical header");
     }
-    if (!issuer.equals(claims.getIssuer())) {
+    // The unverified iss only selects among configured issuers: an unknown one is refused before any key is fetched.
+    Trusted issuer = claims.getIssuer() == null ? null : issuers.get(claims.getIssuer());
+    if (issuer == null) {
       throw invalid("The access token was issued by an untrusted issuer");
     }
-    List<JWSVerifier> candidates = verifiersFor(header);
+    List<JWSVerifier> candidates = verifiersFor(header, issuer.keys());
     if (candidates.isEmpty()) {
       throw invalid("The access token was signed with an unknown key");
     }
@@ -114,13 +125,13 @@ public final class AccessTokenVerifier {
       throw invalid("The access token signature is invalid");
     }
     checkTimes(claims);
-    checkAudience(claims);
+    checkAudience(claims, issuer.audiences());
     return new ClientPrincipal(
-        clientId(claims), claims.getSubject(), issuer, Set.copyOf(claims.getAudience()), scopes(claims),
+        clientId(claims), claims.getSubject(), issuer.issuer(), Set.copyOf(claims.getAudience()), scopes(claims),
         claims.getExpirationTime().toInstant(), claims.toJSONObject());
   }
 
-  private List<JWSVerifier> verifiersFor(JWSHeader header) throws KeysUnavailableException {
+  private List<JWSVerifier> verifiersFor(JWSHeader header, IssuerKeys keys) throws KeysUnavailableException {
     if (JWSAlgorithm.Family.HMAC_SHA.contains(header.getAlgorithm())) {
       return macVerifier == null ? List.of() : List.of(macVerifier);
     }
@@ -160,8 +171,9 @@ public final class AccessTokenVerifier {
     }
   }
 
-  private void checkAudience(JWTClaimsSet claims) throws TokenRejectedException {
-    if (allowAnyAudience) {
+  private static void checkAudience(JWTClaimsSet claims, Set<String> audiences) throws TokenRejectedException {
+    if (audiences.isEmpty()) {
+      // Only possible with allow-any-audience: the configuration refuses an issuer without audiences otherwise.
       return;
     }
     for (String audience : claims.getAudience()) {

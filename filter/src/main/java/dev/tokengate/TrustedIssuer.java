@@ -1,0 +1,92 @@
+package dev.tokengate;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One issuer whose tokens are accepted, with its own audiences and JWKS, for configurations that trust several
+ * issuers. Add each with {@link TokenGateConfig.Builder#trustedIssuer(TrustedIssuer)}; the single-issuer settings
+ * {@code issuer}, {@code audiences} and {@code jwks-uri} stay the simple way to trust one.
+ *
+ * <p>As settings, entry {@code N} is written {@code issuers[N].issuer}, {@code issuers[N].audiences} and {@code
+ * issuers[N].jwks-uri}: {@code web.xml} init-params by those names, Spring Boot properties {@code
+ * tokengate.issuers[N].issuer} and so on. In code:
+ *
+ * <pre>{@code
+ * TokenGateConfig.builder()
+ *     .trustedIssuer(TrustedIssuer.of("https://login.example.com/realms/api", "orders-api"))
+ *     .trustedIssuer(TrustedIssuer.of("https://partner.example.net", "orders-api", "partner-gateway")
+ *         .withJwksUri(URI.create("https://partner.example.net/keys")))
+ *     .build();
+ * }</pre>
+ *
+ * <p>A token's unverified {@code iss} claim only selects among the configured issuers; a token naming any other issuer
+ * is rejected before any key is fetched, and keys are never fetched from a URL a token supplies.
+ *
+ * @param issuer the issuer URL; a token's {@code iss} must equal it exactly
+ * @param audiences the audiences accepted from this issuer; when empty, the top-level {@code audiences} apply, or any
+ *     audience when {@code allow-any-audience} is {@code true}
+ * @param jwksUri the JWKS URL; when empty, discovered from the issuer's metadata
+ */
+public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri) {
+  /** Checks each component; the messages name the setting, e.g. {@code issuer}. */
+  public TrustedIssuer {
+    requireNonNull(issuer, "issuer");
+    requireNonNull(audiences, "audiences");
+    requireNonNull(jwksUri, "jwksUri");
+    URI issuerUri = parse("issuer", issuer);
+    if (!isHttp(issuerUri)) {
+      throw new IllegalArgumentException(
+          "'issuer' must be an absolute http(s) URL such as https://login.example.com, was '" + issuer + "'");
+    }
+    List<String> cleaned = new ArrayList<>(audiences.size());
+    for (String audience : audiences) {
+      if (audience == null || audience.isBlank()) {
+        throw new IllegalArgumentException("'audiences' must not contain an empty audience");
+      }
+      if (!cleaned.contains(audience.strip())) {
+        cleaned.add(audience.strip());
+      }
+    }
+    audiences = List.copyOf(cleaned);
+    if (jwksUri.isPresent() && !isHttp(jwksUri.get())) {
+      throw new IllegalArgumentException("'jwks-uri' must be an absolute http(s) URL, was '" + jwksUri.get() + "'");
+    }
+  }
+
+  /** An issuer with these audiences (none: see {@link #audiences()}), its JWKS URL discovered. */
+  public static TrustedIssuer of(String issuer, String... audiences) {
+    return new TrustedIssuer(issuer, Arrays.asList(audiences), Optional.empty());
+  }
+
+  /** This issuer with its JWKS URL set rather than discovered. */
+  public TrustedIssuer withJwksUri(URI uri) {
+    return new TrustedIssuer(issuer, audiences, Optional.of(requireNonNull(uri, "jwksUri")));
+  }
+
+  /** This issuer with these audiences instead. */
+  public TrustedIssuer withAudiences(List<String> newAudiences) {
+    return new TrustedIssuer(issuer, newAudiences, jwksUri);
+  }
+
+  private static URI parse(String setting, String value) {
+    try {
+      return new URI(value);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("'" + setting + "' must be an http(s) URL, was '" + value + "'");
+    }
+  }
+
+  private static boolean isHttp(URI uri) {
+    String scheme = uri.getScheme();
+    return uri.isAbsolute()
+        && uri.getHost() != null
+        && ("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme));
+  }
+}
