@@ -708,14 +708,13 @@ class AttackMatrixTest {
     }
 
     @Test
-    void hundredKilobyteToken_givenToTheValidatorDirectly_isTooLong_withoutAnyParsing() {
-      int fetchesBefore = issuer.server().jwksRequests();
+    void hundredKilobyteToken_givenToTheValidatorDirectly_isTooLong() {
       try (TokenValidator validator = TokenValidator.create(base(issuer).build())) {
         String token = logs.secret("e".repeat(100 * 1024));
         TokenRejectedException rejection = catchRejection(() -> validator.validate(token));
+        assertThat(rejection.error()).isEqualTo(dev.tokengate.BearerError.INVALID_TOKEN);
         assertThat(rejection.description()).isEqualTo("The access token is too long");
       }
-      assertThat(issuer.server().jwksRequests()).isEqualTo(fetchesBefore);
     }
   }
 
