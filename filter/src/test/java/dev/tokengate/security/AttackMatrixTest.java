@@ -828,6 +828,23 @@ class AttackMatrixTest {
     }
   }
 
+  @Nested
+  class SeveralTrustedIssuers {
+    @Test
+    void tokenNamingOneIssuer_signedWithAnotherTrustedIssuersKeyUnderTheSameKid_is401BadSignature() {
+      try (TestIssuer partner = TestIssuer.start(SigningKey.rsa("key-1"), clock);
+          ApiServer both = ApiServer.start(base(issuer).trustedIssuer(dev.tokengate.TrustedIssuer.of(
+              partner.issuer(), "api").withJwksUri(java.net.URI.create(partner.server().jwksUri()))).build())) {
+        assertAccepted(call(both, issuer.token().sign()));
+        assertAccepted(call(both, partner.token().sign()));
+        assertInvalidToken(call(both, partner.tokenSignedWith(issuer.key()).sign()),
+            "The access token signature is invalid");
+        assertInvalidToken(call(both, issuer.tokenSignedWith(partner.key()).sign()),
+            "The access token signature is invalid");
+      }
+    }
+  }
+
   @Test
   void noCaseLeakedATokenIntoTheLogs_andTheCheckCanFail() {
     logs.assertNoSecretLogged();
