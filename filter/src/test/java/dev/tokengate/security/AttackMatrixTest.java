@@ -17,10 +17,12 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokengate.BearerError;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenValidator;
+import dev.tokengate.TrustedIssuer;
 import dev.tokengate.support.ApiServer;
 import dev.tokengate.testing.JwksServer;
 import dev.tokengate.testing.MutableClock;
@@ -28,6 +30,7 @@ import dev.tokengate.testing.SigningKey;
 import dev.tokengate.testing.TestIssuer;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -37,8 +40,8 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -48,6 +51,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The attacks that broke other JWT libraries, one named case each, against the real filter on a real Jetty with keys
@@ -105,7 +109,7 @@ class AttackMatrixTest {
   }
 
   private TokenGateConfig.Builder base(TestIssuer of) {
-    return TokenGateConfig.builder().issuer(of.issuer()).jwksUri(java.net.URI.create(of.server().jwksUri()))
+    return TokenGateConfig.builder().issuer(of.issuer()).jwksUri(URI.create(of.server().jwksUri()))
         .audiences("api").clock(clock);
   }
 
@@ -712,7 +716,7 @@ class AttackMatrixTest {
       try (TokenValidator validator = TokenValidator.create(base(issuer).build())) {
         String token = logs.secret("e".repeat(100 * 1024));
         TokenRejectedException rejection = catchRejection(() -> validator.validate(token));
-        assertThat(rejection.error()).isEqualTo(dev.tokengate.BearerError.INVALID_TOKEN);
+        assertThat(rejection.error()).isEqualTo(BearerError.INVALID_TOKEN);
         assertThat(rejection.description()).isEqualTo("The access token is too long");
       }
     }
@@ -726,7 +730,7 @@ class AttackMatrixTest {
       String real = issuer.issuer();
       String iss = switch (variant) {
         case "trailing-slash" -> real + "/";
-        case "uppercase" -> real.toUpperCase(java.util.Locale.ROOT);
+        case "uppercase" -> real.toUpperCase(Locale.ROOT);
         case "uppercase-scheme" -> "HTTP" + real.substring(4);
         case "localhost" -> real.replace("127.0.0.1", "localhost");
         case "path" -> real + "/.";
@@ -833,8 +837,8 @@ class AttackMatrixTest {
     @Test
     void tokenNamingOneIssuer_signedWithAnotherTrustedIssuersKeyUnderTheSameKid_is401BadSignature() {
       try (TestIssuer partner = TestIssuer.start(SigningKey.rsa("key-1"), clock);
-          ApiServer both = ApiServer.start(base(issuer).trustedIssuer(dev.tokengate.TrustedIssuer.of(
-              partner.issuer(), "api").withJwksUri(java.net.URI.create(partner.server().jwksUri()))).build())) {
+          ApiServer both = ApiServer.start(base(issuer).trustedIssuer(TrustedIssuer.of(
+              partner.issuer(), "api").withJwksUri(URI.create(partner.server().jwksUri()))).build())) {
         assertAccepted(call(both, issuer.token().sign()));
         assertAccepted(call(both, partner.token().sign()));
         assertInvalidToken(call(both, partner.tokenSignedWith(issuer.key()).sign()),
@@ -850,7 +854,7 @@ class AttackMatrixTest {
     logs.assertNoSecretLogged();
     assertThat(logs.secretCount()).isGreaterThan(10);
     String canary = logs.secret("canary-token-" + System.nanoTime());
-    org.slf4j.LoggerFactory.getLogger(AttackMatrixTest.class).info("leaking {}", canary);
+    LoggerFactory.getLogger(AttackMatrixTest.class).info("leaking {}", canary);
     assertThat(logs.leaks()).hasSize(1);
     logs.forget(canary);
   }
