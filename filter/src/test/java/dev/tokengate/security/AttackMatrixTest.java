@@ -78,6 +78,8 @@ class AttackMatrixTest {
   private ApiServer apiWithSecret;
   /** allow-query-token true. */
   private ApiServer apiWithQuery;
+  /** allow-form-token true. */
+  private ApiServer apiWithForm;
   /** max-token-length 30000. */
   private ApiServer apiWithLongTokens;
   private ApiServer ecApi;
@@ -92,6 +94,7 @@ class AttackMatrixTest {
     api = ApiServer.start(base(issuer).build());
     apiWithSecret = ApiServer.start(base(issuer).algorithms("RS256", "HS256").sharedSecret(SHARED_SECRET).build());
     apiWithQuery = ApiServer.start(base(issuer).allowQueryToken(true).build());
+    apiWithForm = ApiServer.start(base(issuer).allowFormToken(true).build());
     apiWithLongTokens = ApiServer.start(base(issuer).maxTokenLength(LONG_TOKEN_LIMIT).build());
     ecApi = ApiServer.start(base(ecIssuer).build());
   }
@@ -99,7 +102,8 @@ class AttackMatrixTest {
   @AfterAll
   void stop() {
     for (AutoCloseable closeable :
-        List.<AutoCloseable>of(api, apiWithSecret, apiWithQuery, apiWithLongTokens, ecApi, issuer, ecIssuer, attacker)) {
+        List.<AutoCloseable>of(api, apiWithSecret, apiWithQuery, apiWithForm, apiWithLongTokens, ecApi, issuer, ecIssuer,
+            attacker)) {
       try {
         closeable.close();
       } catch (Exception e) {
@@ -185,6 +189,7 @@ class AttackMatrixTest {
     assertAccepted(call(api, issuer.token().sign()));
     assertAccepted(call(apiWithSecret, issuer.token().sign()));
     assertAccepted(call(apiWithQuery, issuer.token().sign()));
+    assertAccepted(call(apiWithForm, issuer.token().sign()));
     assertAccepted(call(apiWithLongTokens, issuer.token().sign()));
     assertAccepted(call(ecApi, ecIssuer.token().sign()));
     String hs256 = issuer.token().algorithm(JWSAlgorithm.HS256).kid(null).signPayload(payload(), mac(SHARED_SECRET));
@@ -792,6 +797,17 @@ class AttackMatrixTest {
       logs.secret(query);
       assertInvalidRequest(callWithHeader(apiWithQuery, "/whoami?access_token=" + query, "Authorization",
           "Bearer " + header), "The request carries an access token in more than one place");
+    }
+
+    @Test
+    void tokenInFormBodyAndHeader_whenFormTokensOff_theBodyIsIgnored_andWhenOn_is400() {
+      String header = issuer.token().sign();
+      String body = "access_token=" + logs.secret(issuer.token().sign());
+      String[] headers = {"Authorization", "Bearer " + header, "Content-Type", "application/x-www-form-urlencoded"};
+      logs.secret(header);
+      assertAccepted(api.send("POST", "/whoami", body, headers));
+      assertInvalidRequest(apiWithForm.send("POST", "/whoami", body, headers),
+          "The request carries an access token in more than one place");
     }
 
     @Test
