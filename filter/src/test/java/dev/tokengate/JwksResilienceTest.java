@@ -218,22 +218,19 @@ class JwksResilienceTest {
       assertThat(api.get("/whoami", issuer.token().sign()).statusCode()).isEqualTo(200);
       server().resetCounts();
 
-      int perWave = 500;
-      List<HttpResponse<String>> first = concurrently(perWave, 50,
-          () -> api.get("/whoami", issuer.token().kid(UUID.randomUUID().toString()).sign()));
+      int perWave = 400;
+      List<HttpResponse<String>> first = flood(api, perWave);
       int afterFirst = server().jwksRequests();
 
       // Within the interval no request may fetch: were one to, it would hang on this JWKS, not be refused at once.
       server().fail("/jwks", Fault.hang(Duration.ofSeconds(30)));
       clock.advance(Duration.ofSeconds(29));
-      List<HttpResponse<String>> second = concurrently(perWave, 50,
-          () -> api.get("/whoami", issuer.token().kid(UUID.randomUUID().toString()).sign()));
+      List<HttpResponse<String>> second = flood(api, perWave);
       int afterSecond = server().jwksRequests();
 
       server().heal();
       clock.advance(Duration.ofSeconds(2));
-      List<HttpResponse<String>> third = concurrently(perWave, 50,
-          () -> api.get("/whoami", issuer.token().kid(UUID.randomUUID().toString()).sign()));
+      List<HttpResponse<String>> third = flood(api, perWave);
       int afterThird = server().jwksRequests();
 
       log.info("MEASURED rate limit: {} random-kid requests per wave; JWKS fetches after wave 1 (t=0): {},"
@@ -566,6 +563,21 @@ class JwksResilienceTest {
     java.util.Set<Thread> threads = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
     threads.removeIf(thread -> !thread.getName().startsWith("tokengate-jwks-"));
     return threads;
+  }
+
+  /** {@code count} requests at once, each with a token signed by the known key under a random, unknown kid. */
+  private List<HttpResponse<String>> flood(ApiServer api, int count) throws Exception {
+    // As an attacker would: a real token's claims and signature under a made-up header. Built beforehand, so that
+    // the requests arrive together rather than paced by RSA signing.
+    String[] genuine = issuer.token().sign().split("\\.");
+    java.util.Queue<String> tokens = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    for (int i = 0; i < count; i++) {
+      String header = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + UUID.randomUUID() + "\"}";
+      tokens.add(java.util.Base64.getUrlEncoder().withoutPadding()
+          .encodeToString(header.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + genuine[1] + "."
+          + genuine[2]);
+    }
+    return concurrently(count, 50, () -> api.get("/whoami", tokens.remove()));
   }
 
   static void assertUnavailable(HttpResponse<String> response, String retryAfter) {
