@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.tokengate.support.ApiServer;
+import dev.tokengate.support.Poll;
 import dev.tokengate.testing.JwksServer;
 import dev.tokengate.testing.MutableClock;
 import dev.tokengate.testing.SigningKey;
@@ -111,8 +112,7 @@ class KeysAndDiscoveryTest {
       issuer.server().publish(next);
       int fetches = issuer.server().jwksRequests();
       clock.advance(Duration.ofMinutes(6));
-      // The background refresher notices the expiry on its next tick; wait for its fetch, bounded.
-      awaitUntil(() -> issuer.server().jwksRequests() > fetches);
+      Poll.until("the refresher fetched the rotated keys", () -> issuer.server().jwksRequests() > fetches);
 
       HttpResponse<String> response = api.get("/whoami", oldToken);
       assertThat(response.statusCode()).isEqualTo(401);
@@ -213,17 +213,6 @@ class KeysAndDiscoveryTest {
       assertThat(twice.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
           + " error=\"invalid_request\", error_description=\"The request carries an access token in more than one"
           + " place\"");
-    }
-  }
-
-  private static void awaitUntil(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      Thread.onSpinWait();
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
     }
   }
 
