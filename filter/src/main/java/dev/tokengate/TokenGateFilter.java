@@ -152,7 +152,7 @@ public final class TokenGateFilter implements Filter {
     try {
       principal = validator.validate(token.get());
     } catch (TokenRejectedException e) {
-      rejected(response, e, null);
+      rejectedToken(response, e);
       return;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());
@@ -191,6 +191,11 @@ public final class TokenGateFilter implements Filter {
       log.debug("Rejected request: {} ({}){}", e.error().code(), e.description(),
           principal == null ? "" : " client_id=" + principal.clientId() + " scopes=" + principal.scopes());
     }
+    rejectedToken(response, e);
+  }
+
+  /** A rejection the validator already logged, with the kid and client id it saw; only listeners still hear it. */
+  private void rejectedToken(HttpServletResponse response, TokenRejectedException e) throws IOException {
     notify(() -> listener.onRejected(e.error(), e.description()));
     responses.reject(response, e);
   }

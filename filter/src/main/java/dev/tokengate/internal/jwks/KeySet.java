@@ -177,6 +177,6 @@ public final class KeySet {
     if (jwk instanceof ECKey ec) {
       return new ECDSAVerifier(ec.toPublicJWK());
     }
-    return new JcaEd25519Verifier(((OctetKeyPair) jwk).toPublicKey());
+    return JcaEd25519Verifier.of((OctetKeyPair) jwk);
   }
 }

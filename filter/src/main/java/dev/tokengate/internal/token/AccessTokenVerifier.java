@@ -32,6 +32,8 @@ import java.util.Map;
 
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The validation pipeline: syntax, header, issuer, key, signature, claims; the first failure decides the answer.
@@ -41,6 +43,7 @@ import java.util.stream.Collectors;
  * signature proved who wrote them.
  */
 public final class AccessTokenVerifier {
+  private static final Logger log = LoggerFactory.getLogger(AccessTokenVerifier.class);
   private static final Set<String> LENIENT_TYPES = Set.of("at+jwt", "application/at+jwt", "jwt");
   private static final Set<String> STRICT_TYPES = Set.of("at+jwt", "application/at+jwt");
 
@@ -96,7 +99,7 @@ public final class AccessTokenVerifier {
   /** Like {@link #verify}, also telling which key verified the token and its {@code nbf} and {@code iat}. */
   public VerifiedToken verifyToken(String token) throws TokenRejectedException, KeysUnavailableException {
     if (token.length() > maxTokenLength) {
-      throw invalid("The access token is too long");
+      throw logged(invalid("The access token is too long"));
     }
     // A compact JWS is three base64url segments (RFC 7515 §7.1): no padding, no white space, no fourth segment. The
     // dots and padding are checked here; the JDK's base64url decoder below refuses every other character outside
@@ -105,7 +108,7 @@ public final class AccessTokenVerifier {
     int firstDot = token.indexOf('.');
     int lastDot = token.lastIndexOf('.');
     if (firstDot <= 0 || lastDot <= firstDot + 1 || lastDot == token.length() - 1 || token.indexOf('=') >= 0) {
-      throw invalid("The access token is malformed");
+      throw logged(invalid("The access token is malformed"));
     }
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
     JWSHeader header;
@@ -122,8 +125,21 @@ public final class AccessTokenVerifier {
       signatureBytes = java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(bytes, lastDot + 1, bytes.length));
     } catch (ParseException | RuntimeException e) {
       // Nimbus reports wrong claim types and broken JSON alike as ParseException; both are the token's fault.
-      throw invalid("The access token is malformed");
+      throw logged(invalid("The access token is malformed"));
     }
+    try {
+      return check(token, bytes, lastDot, header, payload, claims, signatureBytes);
+    } catch (TokenRejectedException e) {
+      if (log.isDebugEnabled()) {
+        log.debug("Rejected access token: {} (kid={}, client_id={})", e.description(),
+            loggable(header.getKeyID()), loggable(unverifiedClientId(claims)));
+      }
+      throw e;
+    }
+  }
+
+  private VerifiedToken check(String token, byte[] bytes, int lastDot, JWSHeader header, Map<String, Object> payload,
+      JWTClaimsSet claims, byte[] signatureBytes) throws TokenRejectedException, KeysUnavailableException {
     if (!algorithms.contains(header.getAlgorithm())) {
       throw invalid("The access token signing algorithm is not accepted");
     }
@@ -281,6 +297,34 @@ public final class AccessTokenVerifier {
     public byte[] decode() {
       return decoded.clone();
     }
+  }
+
+  private static TokenRejectedException logged(TokenRejectedException e) {
+    log.debug("Rejected access token: {}", e.description());
+    return e;
+  }
+
+  private String unverifiedClientId(JWTClaimsSet claims) {
+    for (String name : clientIdClaims) {
+      if (claims.getClaim(name) instanceof String id) {
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A kid or client id is the sender's text: logged only when it looks like an identifier, so that a forged value
+   * cannot inject lines or a token into the log.
+   */
+  private static String loggable(String value) {
+    if (value == null) {
+      return "-";
+    }
+    if (value.length() > 64 || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      return "(unprintable)";
+    }
+    return value;
   }
 
   private static TokenRejectedException invalid(String description) {

@@ -1,0 +1,146 @@
+package dev.tokengate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tokengate.support.TestServlets;
+import dev.tokengate.testing.TestIssuer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The filter deployed the way a servlet user deploys it: from a real {@code WEB-INF/web.xml} in a webapp. */
+class WebXmlDeploymentTest {
+  @TempDir Path webapp;
+  private TestIssuer issuer;
+  private Server server;
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void startIssuer() {
+    issuer = TestIssuer.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.stop();
+    }
+    issuer.close();
+  }
+
+  @Test
+  void webXmlWithIssuerAndAudience_protectsAnnotatedServlets() throws Exception {
+    String base = deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api")
+        + initParam("public-paths", "/health"));
+
+    assertThat(get(base + "/health", null).statusCode()).isEqualTo(200);
+    assertThat(get(base + "/whoami", null).statusCode()).isEqualTo(401);
+    HttpResponse<String> accepted = get(base + "/whoami", issuer.token().sign());
+    assertThat(accepted.statusCode()).isEqualTo(200);
+    assertThat(accepted.body()).contains("name=orders-service", "authType=Bearer");
+    HttpResponse<String> refused = get(base + "/countries/fr", issuer.token().scope("orders:write").sign());
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+        value -> assertThat(value).contains("error=\"insufficient_scope\"", "scope=\"countries:read\""));
+  }
+
+  @Test
+  void missingAudience_failsStartup_namingTheSetting() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer())))
+        .hasStackTraceContaining("tokengate filter 'tokengate' is misconfigured: Setting 'audiences' is required");
+  }
+
+  @Test
+  void missingIssuer_failsStartup_namingTheSetting() {
+    assertThatThrownBy(() -> deploy(initParam("audiences", "api")))
+        .hasStackTraceContaining("Setting 'issuer' is required");
+  }
+
+  @Test
+  void misspelledSetting_failsStartup() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer()) + initParam("audience", "api")))
+        .hasStackTraceContaining("Unknown setting 'audience'; known settings are [");
+  }
+
+  @Test
+  void negativeClockSkew_failsStartup() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api")
+            + initParam("clock-skew", "-5s")))
+        .hasStackTraceContaining("Setting 'clock-skew' must be a duration such as 30s");
+  }
+
+  @Test
+  void unknownAlgorithm_failsStartup() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api")
+            + initParam("algorithms", "RS256 RS257")))
+        .hasStackTraceContaining("Setting 'algorithms' names unknown or unsupported algorithm 'RS257'");
+  }
+
+  @Test
+  void badIssuerUri_failsStartup() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", "login.example.com") + initParam("audiences", "api")))
+        .hasStackTraceContaining("Setting 'issuer' must be an absolute http(s) URL");
+  }
+
+  private String deploy(String initParams) throws Exception {
+    Path webInf = Files.createDirectories(webapp.resolve("WEB-INF"));
+    Files.writeString(webInf.resolve("web.xml"), """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+          <filter>
+            <filter-name>tokengate</filter-name>
+            <filter-class>dev.tokengate.TokenGateFilter</filter-class>
+            %s
+          </filter>
+          <filter-mapping>
+            <filter-name>tokengate</filter-name>
+            <url-pattern>/*</url-pattern>
+          </filter-mapping>
+          <servlet><servlet-name>whoami</servlet-name><servlet-class>%s</servlet-class></servlet>
+          <servlet-mapping><servlet-name>whoami</servlet-name><url-pattern>/whoami</url-pattern></servlet-mapping>
+          <servlet><servlet-name>health</servlet-name><servlet-class>%s</servlet-class></servlet>
+          <servlet-mapping><servlet-name>health</servlet-name><url-pattern>/health</url-pattern></servlet-mapping>
+          <servlet><servlet-name>countries</servlet-name><servlet-class>%s</servlet-class></servlet>
+          <servlet-mapping><servlet-name>countries</servlet-name><url-pattern>/countries/*</url-pattern></servlet-mapping>
+        </web-app>
+        """.formatted(initParams, TestServlets.WhoAmI.class.getName(), TestServlets.Health.class.getName(),
+        TestServlets.Countries.class.getName()));
+    server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    server.addConnector(connector);
+    WebAppContext context = new WebAppContext();
+    context.setContextPath("/shop");
+    context.setBaseResourceAsPath(webapp);
+    // The test classpath holds the filter and the servlets; a real webapp would carry them in WEB-INF/lib.
+    context.setParentLoaderPriority(true);
+    context.setThrowUnavailableOnStartupException(true);
+    server.setHandler(context);
+    server.start();
+    return "http://127.0.0.1:" + connector.getLocalPort() + "/shop";
+  }
+
+  private static String initParam(String name, String value) {
+    return "<init-param><param-name>" + name + "</param-name><param-value>" + value + "</param-value></init-param>";
+  }
+
+  private HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,130 @@
+package dev.tokengate.sample.issuer;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import dev.tokengate.sample.DemoClients;
+import dev.tokengate.spring.TokenGateAutoConfiguration;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.jwt.JwtEncoder;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
+import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
+import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * The demo's authorization server: Spring Authorization Server issuing client-credentials JWT access tokens shaped
+ * as RFC 9068 describes ({@code typ} {@code at+jwt}, {@code aud} the API, {@code client_id}, a space-separated
+ * {@code scope}), signed RS256 with a key generated at start-up. It serves {@code /oauth2/token}, {@code
+ * /oauth2/jwks} and {@code /.well-known/oauth-authorization-server}.
+ *
+ * <p>Settings: {@code sample.issuer-uri} (the {@code iss} of every token; when absent, derived from each request's
+ * URL), {@code sample.audience}, {@code sample.token-ttl}.
+ */
+@Configuration(proxyBeanMethods = false)
+// No tokengate here, even if a TOKENGATE_ISSUER environment variable happens to be set: this is the issuer.
+@EnableAutoConfiguration(exclude = {UserDetailsServiceAutoConfiguration.class, TokenGateAutoConfiguration.class})
+public class IssuerApplication {
+
+  @Bean
+  SecurityFilterChain authorizationServer(HttpSecurity http, JwtEncoder encoder,
+      OAuth2TokenCustomizer<JwtEncodingContext> accessTokenShape, ObjectProvider<Clock> clock) throws Exception {
+    JwtGenerator tokens = new JwtGenerator(encoder);
+    tokens.setJwtCustomizer(accessTokenShape);
+    tokens.setClock(clock.getIfAvailable(Clock::systemUTC));
+    http.oauth2AuthorizationServer(server -> server.tokenGenerator(tokens))
+        .authorizeHttpRequests(requests -> requests.anyRequest().authenticated());
+    return http.build();
+  }
+
+  @Bean
+  RegisteredClientRepository registeredClients(@Value("${sample.token-ttl:5m}") Duration tokenTtl) {
+    TokenSettings tokenSettings = TokenSettings.builder().accessTokenTimeToLive(tokenTtl).build();
+    return new InMemoryRegisteredClientRepository(DemoClients.ALL.stream()
+        .map(client -> RegisteredClient.withId(client.id())
+            .clientId(client.id())
+            // {noop}: the demo secrets are stored in clear. A real issuer stores a hash, e.g. {bcrypt}.
+            .clientSecret("{noop}" + client.secret())
+            .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+            .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+            .scopes(scopes -> scopes.addAll(client.scopes()))
+            .tokenSettings(tokenSettings)
+            .build())
+        .toList());
+  }
+
+  @Bean
+  OAuth2TokenCustomizer<JwtEncodingContext> accessTokenShape(@Value("${sample.audience}") String audience) {
+    return context -> {
+      if (!OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
+        return;
+      }
+      // RFC 9068: typ at+jwt keeps an access token from being mistaken for an ID token, and the resource server
+      // checks aud; Spring Authorization Server's default aud is the client id, which names the wrong party.
+      context.getJwsHeader().type("at+jwt");
+      context.getClaims()
+          .audience(List.of(audience))
+          .claim("client_id", context.getRegisteredClient().getClientId());
+      // Only the scopes the request asked for (least privilege), space-separated as RFC 9068 §2.2.3 writes them.
+      if (context.getAuthorizedScopes().isEmpty()) {
+        context.getClaims().claims(claims -> claims.remove("scope"));
+      } else {
+        context.getClaims().claim("scope", String.join(" ", context.getAuthorizedScopes()));
+      }
+    };
+  }
+
+  @Bean
+  JWKSource<SecurityContext> signingKeys() throws NoSuchAlgorithmException {
+    // A fresh key per start: tokens do not survive a restart of the demo, which is what a demo wants.
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    var pair = generator.generateKeyPair();
+    RSAKey key = new RSAKey.Builder((RSAPublicKey) pair.getPublic())
+        .privateKey((RSAPrivateKey) pair.getPrivate())
+        .keyID(UUID.randomUUID().toString())
+        .algorithm(JWSAlgorithm.RS256)
+        .build();
+    return new ImmutableJWKSet<>(new JWKSet(key));
+  }
+
+  @Bean
+  JwtEncoder jwtEncoder(JWKSource<SecurityContext> keys) {
+    return new NimbusJwtEncoder(keys);
+  }
+
+  @Bean
+  AuthorizationServerSettings authorizationServerSettings(@Value("${sample.issuer-uri:}") String issuerUri) {
+    AuthorizationServerSettings.Builder settings = AuthorizationServerSettings.builder();
+    if (!issuerUri.isEmpty()) {
+      settings.issuer(issuerUri);
+    }
+    return settings.build();
+  }
+}

@@ -1,0 +1,301 @@
+package dev.tokengate.sample;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tokengate.sample.DemoClients.DemoClient;
+import dev.tokengate.sample.client.ApiClient;
+import dev.tokengate.sample.client.ClientCredentialsTokenSource;
+import dev.tokengate.sample.client.TokenRequestException;
+import dev.tokengate.testing.MutableClock;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The whole demo over real HTTP: the Spring Authorization Server and the tokengate-protected API on random loopback
+ * ports, and the client service's token source and API client. The client's clock is moved by hand; the issuer's
+ * can be skewed, to issue a token the API (on the real clock) rejects.
+ */
+class SampleFlowTest {
+  private static final Duration TOKEN_TTL = Duration.ofSeconds(60);
+
+  private static final SkewedClock issuerClock = new SkewedClock();
+  private static SampleServers servers;
+  private static HttpClient http;
+
+  private final MutableClock clientClock = MutableClock.startingNow();
+  private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeAll
+  static void startServers() {
+    servers = SampleServers.start(new SampleServers.Options(0, 0, TOKEN_TTL, issuerClock));
+    http = HttpClient.newHttpClient();
+  }
+
+  @AfterAll
+  static void stopServers() {
+    if (servers != null) {
+      servers.close();
+    }
+  }
+
+  @BeforeEach
+  void issuerClockIsRight() {
+    issuerClock.skew(Duration.ZERO);
+  }
+
+  @Test
+  void tokenEndpoint_issuesRs256AtJwt_forTheApiAudience_withTheRequestedScopes() throws Exception {
+    HttpResponse<String> response = requestToken(DemoClients.ORDERS_SERVICE);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode body = json(response.body());
+    assertThat(body.path("token_type").asString()).isEqualTo("Bearer");
+    assertThat(body.path("expires_in").asLong()).isBetween(TOKEN_TTL.toSeconds() - 1, TOKEN_TTL.toSeconds());
+    String[] parts = body.path("access_token").asString().split("\\.");
+    JsonNode header = json(decode(parts[0]));
+    JsonNode claims = json(decode(parts[1]));
+    assertThat(header.path("alg").asString()).isEqualTo("RS256");
+    assertThat(header.path("typ").asString()).isEqualTo("at+jwt");
+    assertThat(header.path("kid").asString()).isNotEmpty();
+    assertThat(claims.path("iss").asString()).isEqualTo(servers.issuerUri().toString());
+    assertThat(claims.path("aud").asString()).isEqualTo(SampleServers.AUDIENCE);
+    assertThat(claims.path("client_id").asString()).isEqualTo("orders-service");
+    assertThat(claims.path("scope").asString()).isEqualTo("countries:read orders:write");
+    assertThat(claims.path("exp").asLong() - claims.path("iat").asLong()).isEqualTo(TOKEN_TTL.toSeconds());
+  }
+
+  @Test
+  void issuer_publishesItsMetadataAndPublicKeys() throws Exception {
+    JsonNode metadata = json(get(servers.issuerUri().resolve("/.well-known/oauth-authorization-server")).body());
+    assertThat(metadata.path("issuer").asString()).isEqualTo(servers.issuerUri().toString());
+    assertThat(metadata.path("token_endpoint").asString()).isEqualTo(servers.tokenEndpoint().toString());
+
+    JsonNode jwks = json(get(URI.create(metadata.path("jwks_uri").asString())).body());
+    assertThat(jwks.path("keys")).hasSize(1);
+    assertThat(jwks.path("keys").get(0).path("kty").asString()).isEqualTo("RSA");
+    assertThat(jwks.path("keys").get(0).has("d")).as("private exponent published").isFalse();
+  }
+
+  @Test
+  void wrongSecret_isRefusedByTheIssuer() {
+    ClientCredentialsTokenSource tokens = tokens(
+        new DemoClient("orders-service", "not-the-secret", DemoClients.ORDERS_SERVICE.scopes()));
+
+    assertThatThrownBy(tokens::token)
+        .isInstanceOf(TokenRequestException.class)
+        .hasMessageContaining("token endpoint answered 401 invalid_client");
+  }
+
+  @Test
+  void ordersService_readsCountries_placesAnOrder_andSeesItsOwnIdentity() {
+    ApiClient api = api(tokens(DemoClients.ORDERS_SERVICE));
+
+    HttpResponse<String> countries = api.get("/api/countries");
+    assertThat(countries.statusCode()).isEqualTo(200);
+    assertThat(json(countries.body()).findValuesAsString("code")).containsExactly("NL", "FR", "JP");
+
+    HttpResponse<String> order = api.postJson("/api/orders", "{\"country\":\"NL\",\"quantity\":2}");
+    assertThat(order.statusCode()).isEqualTo(201);
+    assertThat(order.headers().firstValue("Location"))
+        .hasValueSatisfying(location -> assertThat(location).startsWith("/api/orders/"));
+    assertThat(json(order.body()).path("placedBy").asString()).isEqualTo("orders-service");
+
+    HttpResponse<String> whoami = api.get("/api/whoami");
+    assertThat(whoami.statusCode()).isEqualTo(200);
+    assertThat(json(whoami.body()).path("clientId").asString()).isEqualTo("orders-service");
+    assertThat(json(whoami.body()).path("scopes").valueStream().map(JsonNode::asString))
+        .containsExactly("countries:read", "orders:write");
+  }
+
+  @Test
+  void reportingService_readsCountries_butPlacingAnOrder_is403InsufficientScope() {
+    ClientCredentialsTokenSource tokens = tokens(DemoClients.REPORTING_SERVICE);
+    ApiClient api = api(tokens);
+
+    assertThat(api.get("/api/countries").statusCode()).isEqualTo(200);
+    HttpResponse<String> order = api.postJson("/api/orders", "{\"country\":\"FR\",\"quantity\":1}");
+
+    assertThat(order.statusCode()).isEqualTo(403);
+    assertThat(order.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge -> assertThat(challenge)
+        .contains("error=\"insufficient_scope\"")
+        .contains("scope=\"orders:write\""));
+    assertThat(tokens.fetchCount()).as("a 403 is not retried with a new token").isEqualTo(1);
+  }
+
+  @Test
+  void tamperedToken_is401InvalidToken() throws Exception {
+    String token = json(requestToken(DemoClients.REPORTING_SERVICE).body()).path("access_token").asString();
+    String[] parts = token.split("\\.");
+    String claims =
+        new String(decode(parts[1]), UTF_8).replace("\"countries:read\"", "\"countries:read orders:write\"");
+    assertThat(claims).as("the scope claim was rewritten").contains("orders:write");
+    String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(UTF_8))
+        + "." + parts[2];
+
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(servers.apiUri().resolve("/api/orders"))
+            .header("Authorization", "Bearer " + tampered)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"country\":\"FR\",\"quantity\":1}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().firstValue("WWW-Authenticate"))
+        .hasValueSatisfying(challenge -> assertThat(challenge).contains("error=\"invalid_token\""));
+    assertThat(response.body()).doesNotContain(parts[2]);
+  }
+
+  @Test
+  void noToken_is401_butHealthIsPublic() throws Exception {
+    HttpResponse<String> countries = get(servers.apiUri().resolve("/api/countries"));
+    assertThat(countries.statusCode()).isEqualTo(401);
+    assertThat(countries.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\"");
+
+    HttpResponse<String> health = get(servers.apiUri().resolve("/health"));
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(json(health.body()).path("status").asString()).isEqualTo("UP");
+  }
+
+  @Test
+  void token_isReused_thenRenewedBetween80And90PercentOfItsLifetime_beforeItExpires() {
+    ClientCredentialsTokenSource tokens = tokens(DemoClients.ORDERS_SERVICE);
+    ApiClient api = api(tokens);
+    String first = tokens.token();
+
+    clientClock.advance(percentOfLifetime(79));
+    assertThat(api.get("/api/countries").statusCode()).isEqualTo(200);
+    assertThat(tokens.token()).isEqualTo(first);
+    assertThat(tokens.fetchCount()).isEqualTo(1);
+
+    clientClock.advance(percentOfLifetime(91 - 79));
+    assertThat(api.get("/api/countries").statusCode()).isEqualTo(200);
+
+    assertThat(tokens.fetchCount()).isEqualTo(2);
+    assertThat(tokens.token()).isNotEqualTo(first);
+    assertThat(events).anyMatch(event -> event.contains("% of its lifetime"));
+    assertThat(events).noneMatch(event -> event.contains("401"));
+  }
+
+  @Test
+  void concurrentCallers_shareOneTokenRequest() throws Exception {
+    ClientCredentialsTokenSource tokens = tokens(DemoClients.ORDERS_SERVICE);
+    int callers = 16;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        results.add(pool.submit(() -> {
+          start.await();
+          return tokens.token();
+        }));
+      }
+      start.countDown();
+      Set<String> distinct = new HashSet<>();
+      for (Future<String> result : results) {
+        distinct.add(result.get(10, TimeUnit.SECONDS));
+      }
+      assertThat(distinct).hasSize(1);
+      assertThat(tokens.fetchCount()).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void tokenRejectedAsInvalid_isRenewedOnce_andTheCallRetried() {
+    ClientCredentialsTokenSource tokens = tokens(DemoClients.ORDERS_SERVICE);
+    ApiClient api = api(tokens);
+    // An issuer whose clock runs ten minutes late stamps a token that expired before it was sent; the client,
+    // counting from expires_in, trusts it.
+    issuerClock.skew(Duration.ofMinutes(-10));
+    String stale = tokens.token();
+    issuerClock.skew(Duration.ZERO);
+
+    HttpResponse<String> response = api.get("/api/countries");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(tokens.fetchCount()).isEqualTo(2);
+    assertThat(tokens.token()).isNotEqualTo(stale);
+    assertThat(events).anyMatch(event -> event.contains("answered 401 invalid_token"));
+  }
+
+  @Test
+  void tokenRejectedAgainAfterRenewal_isNotRetriedTwice() {
+    ClientCredentialsTokenSource tokens = tokens(DemoClients.ORDERS_SERVICE);
+    ApiClient api = api(tokens);
+    issuerClock.skew(Duration.ofMinutes(-10));
+
+    HttpResponse<String> response = api.get("/api/countries");
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().firstValue("WWW-Authenticate"))
+        .hasValueSatisfying(challenge -> assertThat(challenge).contains("error=\"invalid_token\""));
+    assertThat(tokens.fetchCount()).as("one token, one renewal, no loop").isEqualTo(2);
+  }
+
+  private static Duration percentOfLifetime(int percent) {
+    return TOKEN_TTL.multipliedBy(percent).dividedBy(100);
+  }
+
+  private ClientCredentialsTokenSource tokens(DemoClient client) {
+    return new ClientCredentialsTokenSource(http, servers.tokenEndpoint(), client.id(), client.secret(),
+        client.scopeParameter(), clientClock, events::add);
+  }
+
+  private ApiClient api(ClientCredentialsTokenSource tokens) {
+    return new ApiClient(http, servers.apiUri(), tokens, events::add);
+  }
+
+  private static HttpResponse<String> requestToken(DemoClient client) throws Exception {
+    String basic = Base64.getEncoder().encodeToString((client.id() + ":" + client.secret()).getBytes(UTF_8));
+    return http.send(
+        HttpRequest.newBuilder(servers.tokenEndpoint())
+            .header("Authorization", "Basic " + basic)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope="
+                + URLEncoder.encode(client.scopeParameter(), UTF_8)))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static byte[] decode(String base64url) {
+    return Base64.getUrlDecoder().decode(base64url);
+  }
+
+  private static JsonNode json(byte[] bytes) {
+    return JsonMapper.shared().readTree(bytes);
+  }
+
+  private static JsonNode json(String text) {
+    return JsonMapper.shared().readTree(text);
+  }
+}
