@@ -186,12 +186,14 @@ class SampleFlowTest {
     ApiClient api = api(tokens);
     String first = tokens.token();
 
-    clientClock.advance(percentOfLifetime(79));
+    // 76 %, not 79 %: the issuer truncates expires_in to whole seconds, and under load a 60 s token can arrive as
+    // expires_in 58 or 59, which moves the earliest renewal point (80 %) down to about 77.3 % of the nominal 60 s.
+    clientClock.advance(percentOfLifetime(76));
     assertThat(api.get("/api/countries").statusCode()).isEqualTo(200);
     assertThat(tokens.token()).isEqualTo(first);
     assertThat(tokens.fetchCount()).isEqualTo(1);
 
-    clientClock.advance(percentOfLifetime(91 - 79));
+    clientClock.advance(percentOfLifetime(91 - 76));
     assertThat(api.get("/api/countries").statusCode()).isEqualTo(200);
 
     assertThat(tokens.fetchCount()).isEqualTo(2);
