@@ -116,7 +116,7 @@ mb() { awk -v b="$1" 'BEGIN {printf "%.1f MB", b / 1048576}'; }
     "$(mb "$HEAP_AFTER_A2") after set A again. The validated-token cache holds at most 10,000 entries, so after" \
     "it fills, further distinct tokens replace entries instead of adding to the heap."
   echo
-  echo "Not measured yet: the same Spring Boot endpoint behind the tokengate starter against" \
-    "\`spring-boot-starter-oauth2-resource-server\` (issue 6's 1.5x requests/s target); this script covers plain Jetty."
+  echo "The same Spring Boot endpoint behind the tokengate starter and behind Spring Security's resource server is" \
+    "compared by \`benchmarks/e2e-spring.sh\` (next section); this script covers plain Jetty."
 } > benchmarks/target/e2e.md
 cat benchmarks/target/e2e.md

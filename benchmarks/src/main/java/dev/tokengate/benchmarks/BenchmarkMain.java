@@ -18,7 +18,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * 2 threads, in forked JVMs, then {@code BENCHMARKS.md} written from the results.
  *
  * <p>With arguments it is JMH's command line instead ({@code java -jar benchmarks.jar -h}). System properties: {@code bench.output} (default {@code BENCHMARKS.md}), {@code bench.e2e} (a Markdown section
- * from the end-to-end script to include, default {@code benchmarks/target/e2e.md}), {@code bench.forks} (1), {@code
+ * from the end-to-end script to include, default {@code benchmarks/target/e2e.md}), {@code bench.e2e.spring} (the
+ * Spring Boot comparison's section, default {@code benchmarks/target/e2e-spring.md}), {@code bench.forks} (1), {@code
  * bench.warmups} (3), {@code bench.iterations} (5), {@code bench.seconds} (1 per iteration), {@code bench.include}
  * (a JMH include pattern), {@code bench.raw} (where JMH's JSON results go, default {@code benchmarks/target}),
  * {@code tokengate.bench.fixture} (the shared keys and tokens).
@@ -34,6 +35,7 @@ public final class BenchmarkMain {
     }
     Path output = Path.of(System.getProperty("bench.output", "BENCHMARKS.md"));
     Path e2e = Path.of(System.getProperty("bench.e2e", "benchmarks/target/e2e.md"));
+    Path e2eSpring = Path.of(System.getProperty("bench.e2e.spring", "benchmarks/target/e2e-spring.md"));
     Path fixture = Path.of(System.getProperty("tokengate.bench.fixture", "benchmarks/target/bench-fixture.properties"))
         .toAbsolutePath();
     Path raw = Path.of(System.getProperty("bench.raw", "benchmarks/target"));
@@ -65,6 +67,9 @@ public final class BenchmarkMain {
     }
     Report.Machine after = Report.Machine.now();
     String e2eSection = Files.exists(e2e) ? Files.readString(e2e) : null;
+    if (Files.exists(e2eSpring)) {
+      e2eSection = (e2eSection == null ? "" : e2eSection.strip() + "\n\n") + Files.readString(e2eSpring);
+    }
     Files.writeString(output, new Report(results, before, after, e2eSection).markdown());
     System.out.println("Wrote " + output.toAbsolutePath());
     System.exit(0);

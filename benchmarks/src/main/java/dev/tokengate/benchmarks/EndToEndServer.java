@@ -89,7 +89,7 @@ public final class EndToEndServer {
     server.join();
   }
 
-  private static void writeTokens(Fixture fixture, Path file, String prefix) throws IOException {
+  static void writeTokens(Fixture fixture, Path file, String prefix) throws IOException {
     if (Files.exists(file)
         && Files.getLastModifiedTime(file).toInstant().isAfter(Instant.now().minus(Duration.ofHours(1)))) {
       return;

@@ -1,0 +1,139 @@
+package dev.tokengate.benchmarks;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The server behind {@code benchmarks/e2e-spring.sh}: one Spring Boot application (embedded Tomcat on loopback) with
+ * a {@code GET /hello} controller, protected either by the tokengate starter ({@code tokengate.issuer},
+ * {@code tokengate.audiences}) or by Spring Security's resource server ({@code oauth2ResourceServer(jwt)} with a
+ * {@link NimbusJwtDecoder} checking the same issuer and audience). Both read keys from the fixture's loopback JWKS.
+ *
+ * <p>Arguments: {@code tokengate} or {@code spring-security}, then a directory where it writes {@code port},
+ * {@code token.txt}, {@code tokens-a.txt} and {@code tokens-b.txt} (10,000 distinct tokens each, reused while they have
+ * an hour left). It exits
+ * by itself after {@code bench.e2e.maxSeconds} (default 300).
+ */
+@SpringBootApplication
+public class SpringEndToEndServer {
+  static final String SPRING_SECURITY = "spring-security";
+  static final String TOKENGATE = "tokengate";
+
+  public static void main(String[] args) throws Exception {
+    String mode = args.length > 0 ? args[0] : TOKENGATE;
+    Path dir = Path.of(args.length > 1 ? args[1] : "benchmarks/target/e2e-spring");
+    Files.createDirectories(dir);
+    long maxSeconds = Long.getLong("bench.e2e.maxSeconds", 300);
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(Duration.ofSeconds(maxSeconds).toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      System.err.println("SpringEndToEndServer: " + maxSeconds + " s are up, exiting");
+      System.exit(2);
+    }, "e2e-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+
+    Fixture fixture = Fixture.get();
+    Files.writeString(dir.resolve("token.txt"), fixture.token("RS256") + "\n");
+    EndToEndServer.writeTokens(fixture, dir.resolve("tokens-a.txt"), "flood-a-");
+    EndToEndServer.writeTokens(fixture, dir.resolve("tokens-b.txt"), "flood-b-");
+
+    SpringApplication app = start(mode, fixture.jwksUri());
+    app.addListeners((WebServerInitializedEvent event) -> {
+      try {
+        Files.writeString(dir.resolve("port"), Integer.toString(event.getWebServer().getPort()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    app.run();
+  }
+
+  /** The application for {@code mode}, listening on a free loopback port, not yet run. */
+  static SpringApplication start(String mode, String jwksUri) {
+    SpringApplication app = new SpringApplication(SpringEndToEndServer.class);
+    Map<String, Object> properties = new java.util.HashMap<>(Map.of(
+        "server.address", "127.0.0.1",
+        "server.port", "0",
+        "bench.jwks-uri", jwksUri,
+        "logging.level.root", "WARN",
+        "spring.main.banner-mode", "off"));
+    switch (mode) {
+      case TOKENGATE -> {
+        properties.put("tokengate.issuer", Fixture.ISSUER);
+        properties.put("tokengate.jwks-uri", jwksUri);
+        properties.put("tokengate.audiences", Fixture.AUDIENCE);
+      }
+      case SPRING_SECURITY -> app.setAdditionalProfiles(SPRING_SECURITY);
+      default -> throw new IllegalArgumentException("mode must be tokengate or spring-security, not " + mode);
+    }
+    app.setDefaultProperties(properties);
+    return app;
+  }
+
+  /** The endpoint both configurations protect; the same body as the plain Jetty benchmark's. */
+  @RestController
+  static class Hello {
+    @GetMapping("/hello")
+    String hello(HttpServletRequest request) {
+      return "hello " + (request.getRemoteUser() == null ? "world" : request.getRemoteUser());
+    }
+  }
+
+  /**
+   * Spring Security's resource server as its reference documentation configures it: every request authenticated by a
+   * bearer JWT, no session, the default validators (expiry with 60 s skew, not-before) plus issuer and audience.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @Profile(SPRING_SECURITY)
+  @EnableWebSecurity
+  static class ResourceServer {
+    @Bean
+    SecurityFilterChain api(HttpSecurity http) throws Exception {
+      http.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
+          .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+          .csrf(csrf -> csrf.disable())
+          .oauth2ResourceServer(resourceServer -> resourceServer.jwt(jwt -> { }));
+      return http.build();
+    }
+
+    @Bean
+    JwtDecoder jwtDecoder(org.springframework.core.env.Environment environment) {
+      NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(environment.getRequiredProperty("bench.jwks-uri"))
+          .build();
+      OAuth2TokenValidator<Jwt> audience = jwt -> jwt.getAudience() != null
+          && jwt.getAudience().contains(Fixture.AUDIENCE)
+          ? OAuth2TokenValidatorResult.success()
+          : OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "wrong audience", null));
+      decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+          JwtValidators.createDefaultWithIssuer(Fixture.ISSUER), audience));
+      return decoder;
+    }
+  }
+}
