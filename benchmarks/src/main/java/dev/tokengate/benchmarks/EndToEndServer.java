@@ -44,24 +44,7 @@ public final class EndToEndServer {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args.length > 0 ? args[0] : "benchmarks/target/e2e");
-    Files.createDirectories(dir);
-    long maxSeconds = Long.getLong("bench.e2e.maxSeconds", 900);
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(Duration.ofSeconds(maxSeconds).toMillis());
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("EndToEndServer: " + maxSeconds + " s are up, exiting");
-      System.exit(2);
-    }, "e2e-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-
-    Fixture fixture = Fixture.get();
-    Files.writeString(dir.resolve("token.txt"), fixture.token("RS256") + "\n");
-    writeTokens(fixture, dir.resolve("tokens-a.txt"), "flood-a-");
-    writeTokens(fixture, dir.resolve("tokens-b.txt"), "flood-b-");
+    Fixture fixture = prepare(dir, "EndToEndServer", 900);
 
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();
@@ -87,6 +70,32 @@ public final class EndToEndServer {
     Files.writeString(dir.resolve("port"), Integer.toString(connector.getLocalPort()));
     System.out.println("READY " + connector.getLocalPort());
     server.join();
+  }
+
+  /**
+   * What every end-to-end server does first: exit by itself after {@code bench.e2e.maxSeconds} (so a forgotten server
+   * never outlives its run), and write the repeated token and the two sets of distinct tokens wrk sends.
+   */
+  static Fixture prepare(Path dir, String name, long defaultMaxSeconds) throws IOException {
+    Files.createDirectories(dir);
+    long maxSeconds = Long.getLong("bench.e2e.maxSeconds", defaultMaxSeconds);
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(Duration.ofSeconds(maxSeconds).toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      System.err.println(name + ": " + maxSeconds + " s are up, exiting");
+      System.exit(2);
+    }, "e2e-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+
+    Fixture fixture = Fixture.get();
+    Files.writeString(dir.resolve("token.txt"), fixture.token("RS256") + "\n");
+    writeTokens(fixture, dir.resolve("tokens-a.txt"), "flood-a-");
+    writeTokens(fixture, dir.resolve("tokens-b.txt"), "flood-b-");
+    return fixture;
   }
 
   static void writeTokens(Fixture fixture, Path file, String prefix) throws IOException {

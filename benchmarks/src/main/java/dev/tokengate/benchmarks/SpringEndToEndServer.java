@@ -3,7 +3,6 @@ package dev.tokengate.benchmarks;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -45,24 +44,7 @@ public class SpringEndToEndServer {
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : TOKENGATE;
     Path dir = Path.of(args.length > 1 ? args[1] : "benchmarks/target/e2e-spring");
-    Files.createDirectories(dir);
-    long maxSeconds = Long.getLong("bench.e2e.maxSeconds", 300);
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(Duration.ofSeconds(maxSeconds).toMillis());
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("SpringEndToEndServer: " + maxSeconds + " s are up, exiting");
-      System.exit(2);
-    }, "e2e-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-
-    Fixture fixture = Fixture.get();
-    Files.writeString(dir.resolve("token.txt"), fixture.token("RS256") + "\n");
-    EndToEndServer.writeTokens(fixture, dir.resolve("tokens-a.txt"), "flood-a-");
-    EndToEndServer.writeTokens(fixture, dir.resolve("tokens-b.txt"), "flood-b-");
+    Fixture fixture = EndToEndServer.prepare(dir, "SpringEndToEndServer", 300);
 
     SpringApplication app = start(mode, fixture.jwksUri());
     app.addListeners((WebServerInitializedEvent event) -> {
