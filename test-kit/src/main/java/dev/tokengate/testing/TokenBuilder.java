@@ -3,8 +3,6 @@ package dev.tokengate.testing;
 import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
@@ -279,7 +277,8 @@ public final class TokenBuilder {
   }
 
   /**
-   * Any other header parameter, e.g. {@code jku} or {@code x5t}.
+   * Any other header parameter, e.g. {@code jku}, {@code x5t} or a custom one, replacing the value this builder
+   * would send. (For a header Nimbus would refuse to sign, e.g. a duplicate parameter, build the token by hand.)
    *
    * @param name the parameter name
    * @param value its JSON value
@@ -446,27 +445,28 @@ public final class TokenBuilder {
   public String signPayload(String payload, SigningKey with) {
     requireNonNull(payload, "payload");
     requireNonNull(with, "with");
-    if ("none".equals(algorithm)) {
-      Map<String, Object> header = new LinkedHashMap<>();
-      header.put("alg", "none");
-      if (kid != null) {
-        header.put("kid", kid);
-      }
-      if (type != null) {
-        header.put("typ", type);
-      }
-      header.putAll(extraHeaders);
-      return Base64URL.encode(JSONObjectUtils.toJSONString(header)) + "." + Base64URL.encode(payload) + ".";
+    Map<String, Object> header = new LinkedHashMap<>();
+    header.put("alg", algorithm);
+    if (kid != null) {
+      header.put("kid", kid);
     }
-    JWSHeader.Builder header = new JWSHeader.Builder(JWSAlgorithm.parse(algorithm)).keyID(kid);
     if (type != null) {
-      header.type(new JOSEObjectType(type));
+      header.put("typ", type);
     }
     if (critical != null) {
-      header.criticalParams(critical);
+      header.put("crit", List.copyOf(critical));
     }
-    extraHeaders.forEach(header::customParam);
-    JWSObject jws = new JWSObject(header.build(), new Payload(payload));
+    header.putAll(extraHeaders);
+    if ("none".equals(algorithm)) {
+      return Base64URL.encode(JSONObjectUtils.toJSONString(header)) + "." + Base64URL.encode(payload) + ".";
+    }
+    JWSHeader parsed;
+    try {
+      parsed = JWSHeader.parse(header);
+    } catch (java.text.ParseException e) {
+      throw new IllegalStateException("Nimbus cannot sign this header: " + e.getMessage(), e);
+    }
+    JWSObject jws = new JWSObject(parsed, new Payload(payload));
     try {
       jws.sign(with.signer());
     } catch (JOSEException e) {
