@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-repo="${TOKENGATE_M2:-$(mktemp -d)/m2}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+repo="${TOKENGATE_M2:-$work/m2}"
 if [ ! -d "$repo" ]; then
   cp -r "$HOME/.m2/repository" "$repo"
 fi
-work="$(mktemp -d)"
 offline="${TOKENGATE_OFFLINE:--o}"   # TOKENGATE_OFFLINE= (empty) to let Maven download what the seed lacks
 
 mvn -B -q $offline -Dmaven.repo.local="$repo" install -DskipTests -pl test-kit-spring,spring-adapter -am
@@ -33,4 +34,4 @@ for app in servlet-app spring-app; do
   (cd "$work/$app" && mvn -B $offline -Dmaven.repo.local="$repo" verify) | grep -E "Tests run:|BUILD|ERROR" || true
   (cd "$work/$app" && test -d target/surefire-reports && ! grep -l "<failure\|<error" target/surefire-reports/*.xml)
 done
-echo "outside projects built in $work against $repo"
+echo "outside projects built and tested against $repo"

@@ -245,7 +245,7 @@ public final class TestIssuer implements AutoCloseable, BeforeAllCallback, After
   }
 
   /**
-   * Serves a JWKS that is not valid JSON (HTTP 200, {@code {"keys":[}) until {@link #heal()}.
+   * Serves a JWKS that is not valid JSON (HTTP 200, the body <code>{"keys":[</code>) until {@link #heal()}.
    *
    * @return this issuer
    */
