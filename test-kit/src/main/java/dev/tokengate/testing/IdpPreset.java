@@ -17,9 +17,10 @@ import java.util.UUID;
 public enum IdpPreset {
   /**
    * Keycloak, a service-account (client-credentials) token: header {@code typ: JWT}; the client id in {@code azp},
-   * no {@code client_id}; {@code aud} a single string; {@code scope} a space-separated string (empty when the client
-   * has no optional scopes); {@code sub} the service-account user's id; the claim {@code typ: Bearer} and {@code
-   * preferred_username: service-account-<client>}. Keycloak's issuer is {@code https://<host>/realms/<realm>}.
+   * no {@code client_id}; {@code aud} a single string (Keycloak sends the API's audience only when an audience mapper
+   * adds it, so configure one); {@code scope} a space-separated string (empty when the client has no optional
+   * scopes); {@code sub} the service-account user's id; the claim {@code typ: Bearer} and {@code preferred_username:
+   * service-account-<client>}. Keycloak's issuer is {@code https://<host>/realms/<realm>}.
    *
    * @see <a href="https://www.keycloak.org/docs/latest/server_admin/#_service_accounts">Keycloak Server
    *     Administration: service accounts</a>
