@@ -57,7 +57,7 @@ public final class Fixture {
     this.rsa = rsa;
     this.ec = ec;
     this.tokens = tokens;
-    this.jwks = JwksServer.start().publishJwks(List.of(rsa.toPublicJWK(), ec.toPublicJWK()));
+    this.jwks = JwksServer.start().publishJwks(List.of(rsa.toPublicJWK().toJSONObject(), ec.toPublicJWK().toJSONObject()));
   }
 
   /** The fixture of this JVM: loaded from the fixture file, or generated and saved there. */

@@ -11,7 +11,6 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.Payload;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -24,6 +23,7 @@ import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.support.ApiServer;
+import dev.tokengate.testing.internal.Jose;
 import dev.tokengate.testing.JwksServer;
 import dev.tokengate.testing.MutableClock;
 import dev.tokengate.testing.SigningKey;
@@ -163,17 +163,13 @@ class AttackMatrixTest {
     return "{\"alg\":\"" + alg + "\",\"typ\":\"at+jwt\"" + (kid == null ? "" : ",\"kid\":\"" + kid + "\"") + "}";
   }
 
-  private static JWSSigner mac(byte[] secret) {
-    try {
-      return new MACSigner(secret);
-    } catch (JOSEException e) {
-      throw new IllegalStateException(e);
-    }
+  private static SigningKey mac(byte[] secret) {
+    return SigningKey.hmac(secret, "HS256");
   }
 
   private RSAPublicKey issuerPublicKey() {
     try {
-      return ((RSAKey) issuer.key().publicJwk()).toRSAPublicKey();
+      return ((RSAKey) Jose.publicJwk(issuer.key())).toRSAPublicKey();
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
@@ -192,7 +188,7 @@ class AttackMatrixTest {
     assertAccepted(call(apiWithForm, issuer.token().sign()));
     assertAccepted(call(apiWithLongTokens, issuer.token().sign()));
     assertAccepted(call(ecApi, ecIssuer.token().sign()));
-    String hs256 = issuer.token().algorithm(JWSAlgorithm.HS256).kid(null).signPayload(payload(), mac(SHARED_SECRET));
+    String hs256 = issuer.token().algorithm("HS256").kid(null).signPayload(payload(), mac(SHARED_SECRET));
     assertAccepted(call(apiWithSecret, hs256));
     assertThat(logs.lines()).as("the capture sees the filter's own log lines").isNotEmpty();
   }
@@ -234,7 +230,7 @@ class AttackMatrixTest {
     @ValueSource(strings = {"x509-der", "pem", "jwk-json", "modulus"})
     void hs256SignedWithTheRsaPublicKey_whenHmacNotAllowed_is401AlgorithmNotAccepted(String form) {
       int fetchesBefore = issuer.server().jwksRequests();
-      String token = issuer.token().algorithm(JWSAlgorithm.HS256).signPayload(payload(), mac(publicKeyAs(form)));
+      String token = issuer.token().algorithm("HS256").signPayload(payload(), mac(publicKeyAs(form)));
       assertInvalidToken(call(api, token), "The access token signing algorithm is not accepted");
       assertThat(issuer.server().jwksRequests()).as("no key fetch for a refused alg").isEqualTo(fetchesBefore);
     }
@@ -242,9 +238,9 @@ class AttackMatrixTest {
     @ParameterizedTest(name = "secret={0}")
     @ValueSource(strings = {"x509-der", "pem", "jwk-json", "modulus"})
     void hs256SignedWithTheRsaPublicKey_whenSharedSecretConfigured_is401BadSignature(String form) {
-      String withKid = issuer.token().algorithm(JWSAlgorithm.HS256).signPayload(payload(), mac(publicKeyAs(form)));
+      String withKid = issuer.token().algorithm("HS256").signPayload(payload(), mac(publicKeyAs(form)));
       assertInvalidToken(call(apiWithSecret, withKid), "The access token signature is invalid");
-      String withoutKid = issuer.token().algorithm(JWSAlgorithm.HS256).kid(null)
+      String withoutKid = issuer.token().algorithm("HS256").kid(null)
           .signPayload(payload(), mac(publicKeyAs(form)));
       assertInvalidToken(call(apiWithSecret, withoutKid), "The access token signature is invalid");
     }
@@ -254,7 +250,7 @@ class AttackMatrixTest {
       return switch (form) {
         case "x509-der" -> key.getEncoded();
         case "pem" -> pem(key.getEncoded()).getBytes(StandardCharsets.US_ASCII);
-        case "jwk-json" -> issuer.key().publicJwk().toJSONString().getBytes(StandardCharsets.UTF_8);
+        case "jwk-json" -> Jose.publicJwk(issuer.key()).toJSONString().getBytes(StandardCharsets.UTF_8);
         case "modulus" -> key.getModulus().toByteArray();
         default -> throw new IllegalArgumentException(form);
       };
@@ -272,7 +268,7 @@ class AttackMatrixTest {
     void jku_pointingAtTheAttackersJwks_is401UnknownKey_andIsNeverFetched() {
       int before = attackerRequests();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"attacker-1\",\"jku\":\""
-          + attacker.jwksUri() + "\"}", payload(), attackerKey.signer());
+          + attacker.jwksUri() + "\"}", payload(), Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
       assertThat(attackerRequests()).isEqualTo(before);
     }
@@ -281,7 +277,7 @@ class AttackMatrixTest {
     void jku_withTheIssuersKid_is401BadSignature() {
       int before = attackerRequests();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"key-1\",\"jku\":\"" + attacker.jwksUri() + "\"}",
-          payload(), attackerKey.signer());
+          payload(), Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token signature is invalid");
       assertThat(attackerRequests()).isEqualTo(before);
     }
@@ -290,32 +286,32 @@ class AttackMatrixTest {
     void x5u_pointingAtTheAttacker_is401_andIsNeverFetched() {
       int before = attackerRequests();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"x5u\":\"" + attacker.issuer() + "/cert.pem\"}",
-          payload(), attackerKey.signer());
+          payload(), Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token signature is invalid");
       assertThat(attackerRequests()).isEqualTo(before);
     }
 
     @Test
     void embeddedJwk_cve2018_0114_withoutKid_is401BadSignature() {
-      String jwk = attackerKey.publicJwk().toJSONString();
+      String jwk = Jose.publicJwk(attackerKey).toJSONString();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"jwk\":" + jwk + "}", payload(),
-          attackerKey.signer());
+          Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token signature is invalid");
     }
 
     @Test
     void embeddedJwk_cve2018_0114_withItsOwnKid_is401UnknownKey() {
-      String jwk = attackerKey.publicJwk().toJSONString();
+      String jwk = Jose.publicJwk(attackerKey).toJSONString();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"attacker-1\",\"jwk\":" + jwk + "}", payload(),
-          attackerKey.signer());
+          Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
     }
 
     @Test
     void embeddedJwk_withTheIssuersKid_is401BadSignature() {
-      String jwk = attackerKey.publicJwk().toJSONString();
+      String jwk = Jose.publicJwk(attackerKey).toJSONString();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"key-1\",\"jwk\":" + jwk + "}", payload(),
-          attackerKey.signer());
+          Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token signature is invalid");
     }
 
@@ -479,13 +475,13 @@ class AttackMatrixTest {
         "key-1\\u2028", "%2e%2e%2f", "${jndi:ldap://127.0.0.1/x}"})
     void hostileKid_is401UnknownKey(String kidJson) {
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + kidJson + "\"}", payload(),
-          issuer.key().signer());
+          Jose.signer(issuer.key()));
       assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
     }
 
     @Test
     void tenKilobyteKid_isTooLongByDefault_andUnknownWhenLongTokensAllowed() {
-      String token = RawJws.sign(header("RS256", "k".repeat(10 * 1024)), payload(), issuer.key().signer());
+      String token = RawJws.sign(header("RS256", "k".repeat(10 * 1024)), payload(), Jose.signer(issuer.key()));
       assertInvalidToken(call(api, token), "The access token is too long");
       assertInvalidToken(call(apiWithLongTokens, token), "The access token was signed with an unknown key");
     }
@@ -493,14 +489,14 @@ class AttackMatrixTest {
     @Test
     void unknownCrit_is401() {
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"key-1\",\"crit\":[\"x-policy\"],\"x-policy\":1}",
-          payload(), issuer.key().signer());
+          payload(), Jose.signer(issuer.key()));
       assertInvalidToken(call(api, token), "The access token has an unsupported critical header");
     }
 
     @Test
     void critListingARegisteredHeader_is401() {
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"key-1\",\"crit\":[\"b64\"],\"b64\":false}",
-          payload(), issuer.key().signer());
+          payload(), Jose.signer(issuer.key()));
       HttpResponse<String> response = call(api, token);
       assertThat(response.statusCode()).isEqualTo(401);
       assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(value ->
@@ -526,7 +522,7 @@ class AttackMatrixTest {
       String inner = issuer.token().sign();
       logs.secret(inner);
       String outer = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"key-1\",\"cty\":\"JWT\"}", inner,
-          issuer.key().signer());
+          Jose.signer(issuer.key()));
       assertInvalidToken(call(api, outer), "The access token is malformed");
     }
 
@@ -615,17 +611,17 @@ class AttackMatrixTest {
     @Test
     void deeplyNestedJsonPayload_withForgedSignature_is401() {
       String nested = payload().replace("}", ",\"x\":" + "[".repeat(2000) + "]".repeat(2000) + "}");
-      String token = RawJws.sign(header("RS256", "key-1"), nested, attackerKey.signer());
+      String token = RawJws.sign(header("RS256", "key-1"), nested, Jose.signer(attackerKey));
       assertInvalidToken(call(api, token), "The access token is malformed");
       String deeper = payload().replace("}", ",\"x\":" + "[".repeat(9000) + "]".repeat(9000) + "}");
-      assertInvalidToken(call(apiWithLongTokens, RawJws.sign(header("RS256", "key-1"), deeper, attackerKey.signer())),
+      assertInvalidToken(call(apiWithLongTokens, RawJws.sign(header("RS256", "key-1"), deeper, Jose.signer(attackerKey))),
           "The access token is malformed");
     }
 
     @Test
     void deeplyNestedJsonObjects_withForgedSignature_is401() {
       String nested = payload().replace("}", ",\"x\":" + "{\"a\":".repeat(600) + "1" + "}".repeat(600) + "}");
-      assertInvalidToken(call(api, RawJws.sign(header("RS256", "key-1"), nested, attackerKey.signer())),
+      assertInvalidToken(call(api, RawJws.sign(header("RS256", "key-1"), nested, Jose.signer(attackerKey))),
           "The access token is malformed");
     }
 
@@ -652,7 +648,7 @@ class AttackMatrixTest {
     @Test
     void duplicateHeaderParameter_is401Malformed() {
       String token = RawJws.signUnparsed("{\"alg\":\"RS256\",\"kid\":\"other\",\"kid\":\"key-1\"}", payload(),
-          issuer.key().signer(), JWSAlgorithm.RS256);
+          Jose.signer(issuer.key()), JWSAlgorithm.RS256);
       assertInvalidToken(call(api, token), "The access token is malformed");
     }
   }

@@ -3,8 +3,6 @@ package dev.tokengate.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
@@ -13,6 +11,7 @@ import com.nimbusds.jose.util.Base64URL;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.support.ApiServer;
 import dev.tokengate.support.Poll;
+import dev.tokengate.testing.internal.Jose;
 import dev.tokengate.testing.JwksServer;
 import dev.tokengate.testing.JwksServer.Fault;
 import dev.tokengate.testing.MutableClock;
@@ -242,10 +241,10 @@ class JwksFaultTest {
   @Test
   void encryptionKeys_areNeverUsedToVerify_and503WhenTheyAreAllThereIs() {
     SigningKey encryption = SigningKey.rsa("enc-1");
-    JWK encOnly = new RSAKey.Builder((RSAKey) encryption.publicJwk()).keyUse(KeyUse.ENCRYPTION).build();
-    start(this::withJwksUri, server -> server.publishJwks(List.of(encOnly)));
+    JWK encOnly = new RSAKey.Builder((RSAKey) Jose.publicJwk(encryption)).keyUse(KeyUse.ENCRYPTION).build();
+    start(this::withJwksUri, server -> server.publishJwks(List.of(encOnly.toJSONObject())));
     assertUnavailable(timedCall(issuer.tokenSignedWith(encryption).sign()));
-    issuer.server().publishJwks(List.of(encOnly, issuer.key().publicJwk()));
+    issuer.server().publishJwks(List.of(encOnly.toJSONObject(), issuer.key().publicJwk()));
     assertResumes();
     assertInvalidToken(timedCall(issuer.tokenSignedWith(encryption).sign()),
         "The access token was signed with an unknown key");
@@ -253,7 +252,7 @@ class JwksFaultTest {
 
   @Test
   void rsa1024Keys_areNeverUsedToVerify_and503WhenTheyAreAllThereIs() {
-    SigningKey weak = SigningKey.rsa("weak-1", 1024, JWSAlgorithm.RS256);
+    SigningKey weak = SigningKey.rsa("weak-1", 1024, "RS256");
     start(this::withJwksUri, server -> server.publish(weak));
     assertUnavailable(timedCall(issuer.tokenSignedWith(weak).sign()));
     issuer.server().publish(weak, issuer.key());
@@ -268,12 +267,12 @@ class JwksFaultTest {
     logs.secret(new String(published, StandardCharsets.UTF_8));
     logs.secret(Base64URL.encode(published).toString());
     OctetSequenceKey hmac = new OctetSequenceKey.Builder(published).keyID("hmac-1").keyUse(KeyUse.SIGNATURE).build();
-    start(this::withJwksUri, server -> server.publishJwks(List.of(hmac)));
+    start(this::withJwksUri, server -> server.publishJwks(List.of(hmac.toJSONObject())));
     assertUnavailable(timedCall(issuer.token().sign()));
-    issuer.server().publishJwks(List.of(hmac, issuer.key().publicJwk()));
+    issuer.server().publishJwks(List.of(hmac.toJSONObject(), issuer.key().publicJwk()));
     assertResumes();
-    String hs256 = issuer.token().algorithm(JWSAlgorithm.HS256).kid("hmac-1")
-        .signPayload(RawJws.payloadJson(issuer.token().sign()), new MACSigner(published));
+    String hs256 = issuer.token().algorithm("HS256").kid("hmac-1")
+        .signPayload(RawJws.payloadJson(issuer.token().sign()), SigningKey.hmac(published, "HS256"));
     assertInvalidToken(timedCall(hs256), "The access token signing algorithm is not accepted");
 
     byte[] configured = "the-secret-this-api-really-shares-with-the-issuer".getBytes(StandardCharsets.UTF_8);
