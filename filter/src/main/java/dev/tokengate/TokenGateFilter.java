@@ -6,6 +6,7 @@ import dev.tokengate.internal.http.AuthenticatedRequest;
 import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
+import dev.tokengate.internal.log.OperatorLog;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
@@ -85,6 +86,8 @@ public final class TokenGateFilter implements Filter {
   public static final String PRINCIPAL_ATTRIBUTE = ClientPrincipal.class.getName();
 
   private static final Logger log = LoggerFactory.getLogger(TokenGateFilter.class);
+  // The start-up summary reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog operatorLog = OperatorLog.forClass(TokenGateFilter.class);
   /** Which filter accepted which caller: read back on later dispatches of the same request. */
   private static final String AUTHENTICATION_ATTRIBUTE = TokenGateFilter.class.getName() + ".authentication";
 
@@ -156,7 +159,7 @@ public final class TokenGateFilter implements Filter {
     responses = new ErrorResponses(config.realm());
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
     servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
-    log.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
+    operatorLog.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
   }
 
   @Override
