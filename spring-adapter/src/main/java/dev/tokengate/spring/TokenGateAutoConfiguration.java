@@ -32,7 +32,7 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@Conditional(OnTokenGateIssuerCondition.class)
+@Conditional(OnTokenGateActivation.class)
 @EnableConfigurationProperties(TokenGateProperties.class)
 public final class TokenGateAutoConfiguration {
   /** The bean name of the filter's registration. */
