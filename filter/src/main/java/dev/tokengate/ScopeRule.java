@@ -11,8 +11,12 @@ import java.util.Set;
  *
  * <p>The path pattern uses the servlet {@code url-pattern} syntax: an exact path ({@code /api/orders}), a prefix
  * ending in {@code /*} ({@code /api/countries/*}, which also matches {@code /api/countries}), or an extension ({@code
- * *.csv}). The path is the one the container resolved (context path removed, decoded, dot segments removed), so
- * {@code /api/x/../countries} cannot slip past a rule.
+ * *.csv}, matched on the last dot of the last segment, so {@code /open/report.2024.csv} matches), as Servlet 6 §12.2
+ * maps requests. The path is the one the application routes on, context path removed and decoded: the filter's
+ * request firewall refuses {@code ;}, encoded dots and slashes, dot segments and other paths a container and a
+ * framework could read differently, so {@code /api/x/../countries} cannot slip past a rule. A {@code GET} rule also
+ * covers {@code HEAD}, which servlets and Spring MVC answer with the GET handler. A pattern that can never match
+ * ({@code /api/**}, {@code /a*}, {@code *.tar.gz}) is refused by {@link TokenGateConfig.Builder#scopeRule(ScopeRule)}.
  *
  * <p>In settings a rule is written {@code [METHOD] pattern=scope1 scope2}, e.g. {@code GET
  * /api/countries/*=countries:read}; several rules are separated by commas or new lines.

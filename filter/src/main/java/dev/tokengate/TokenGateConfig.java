@@ -3,6 +3,7 @@ package dev.tokengate;
 import static java.util.Objects.requireNonNull;
 
 import dev.tokengate.internal.config.SettingValues;
+import dev.tokengate.internal.scope.PathPattern;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -556,13 +557,18 @@ public final class TokenGateConfig {
       return this;
     }
 
-    /** Servlet url-patterns that need no token, e.g. {@code /health} or {@code /public/*}. Adds to earlier ones. */
+    /**
+     * Servlet url-patterns that need no token, e.g. {@code /health} or {@code /public/*}. Adds to earlier ones.
+     *
+     * @throws IllegalArgumentException naming the pattern and the fix, when it can never match (e.g. {@code /api/**})
+     */
     public Builder publicPaths(List<String> patterns) {
       for (String pattern : patterns) {
         if (pattern == null || !(pattern.startsWith("/") || pattern.startsWith("*."))) {
           throw new IllegalArgumentException(
               "Setting 'public-paths' entries must start with '/' or '*.', was '" + pattern + "'");
         }
+        reachable("Setting 'public-paths' entry '" + pattern + "' ", pattern);
         this.publicPaths.add(pattern);
       }
       return this;
@@ -573,10 +579,26 @@ public final class TokenGateConfig {
       return publicPaths(Arrays.asList(patterns));
     }
 
-    /** Adds a path rule that requires scopes. */
+    /**
+     * Adds a path rule that requires scopes.
+     *
+     * @throws IllegalArgumentException naming the rule and the fix, when its pattern can never match
+     */
     public Builder scopeRule(ScopeRule rule) {
-      this.scopeRules.add(requireNonNull(rule, "rule"));
+      requireNonNull(rule, "rule");
+      reachable("Setting 'scope-rules' rule '" + (rule.method() == null ? "" : rule.method() + " ")
+          + rule.pathPattern() + "' ", rule.pathPattern());
+      this.scopeRules.add(rule);
       return this;
+    }
+
+    /** A pattern that can never match would leave its paths unguarded (a rule) or closed (a public path) silently. */
+    private static void reachable(String setting, String pattern) {
+      try {
+        PathPattern.of(pattern);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(setting + e.getMessage(), e);
+      }
     }
 
     /** Adds a path rule in settings syntax, e.g. {@code GET /api/countries/*=countries:read}. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tokengate.internal.http.AuthenticatedRequest;
 import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
+import dev.tokengate.internal.http.RequestFirewall;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
@@ -129,6 +130,13 @@ public final class TokenGateFilter implements Filter {
     if (!(servletRequest instanceof HttpServletRequest request)
         || !(servletResponse instanceof HttpServletResponse response)) {
       chain.doFilter(servletRequest, servletResponse);
+      return;
+    }
+    String refusal = RequestFirewall.refusal(request);
+    if (refusal != null) {
+      log.debug("Refused request: {}", refusal);
+      notify(() -> listener.onRejected(BearerError.INVALID_REQUEST, refusal));
+      responses.badRequest(response, refusal);
       return;
     }
     String path = pathWithinApplication(request);

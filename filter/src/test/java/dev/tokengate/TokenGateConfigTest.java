@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Each bad setting fails with a message that names it; good settings read as documented. */
 class TokenGateConfigTest {
@@ -207,6 +209,60 @@ class TokenGateConfigTest {
   void publicPathWithoutSlash() {
     assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "public-paths", "health"))
         .hasMessage("Setting 'public-paths' entries must start with '/' or '*.', was 'health'");
+  }
+
+  private static final String WILDCARD = "can never match: servlet url-patterns allow '*' only as a last '/*' (a"
+      + " prefix, e.g. '/api/*', which also covers everything below it) or as a leading '*.' (an extension, e.g."
+      + " '*.csv'); there are no wildcards inside a path";
+  private static final String EXTENSION = "can never match: an extension pattern '*.ext' matches what follows the"
+      + " last dot of the last segment, so it holds no '.', '/' or '*'; write e.g. '*.csv' or '*.gz'";
+
+  private static String firewalled(String what) {
+    return "can never match: it contains " + what + ", and the request firewall refuses every such request path"
+        + " before matching; write the path decoded and normalized, as the application routes on it, e.g."
+        + " '/files/report' rather than '/files/./report;v=1'";
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      /api/*/x        | wildcard
+      /api/**         | wildcard
+      /a*             | wildcard
+      /*.csv          | wildcard
+      *.csv/x         | extension
+      *.tar.gz        | extension
+      *.              | extension
+      *.*             | extension
+      /api;v=1        | ';'
+      /files/a%20b    | '%'
+      /a#b            | '#'
+      /api//x         | '//'
+      /api/../x       | a segment ending in a dot
+      /api/./*        | a segment ending in a dot
+      /api/x.         | a segment ending in a dot
+      """)
+  void publicPathThatCanNeverMatch_failsNamingItAndTheFix(String pattern, String why) {
+    String reason = switch (why) {
+      case "wildcard" -> WILDCARD;
+      case "extension" -> EXTENSION;
+      default -> firewalled(why.length() <= 2 ? "'" + why + "'" : why); // CsvSource drops the quotes
+    };
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "public-paths", pattern))
+        .hasMessage("Setting 'public-paths' entry '" + pattern + "' " + reason);
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "scope-rules",
+            "GET " + pattern + "=admin"))
+        .hasMessage("Setting 'scope-rules' rule 'GET " + pattern + "' " + reason);
+    assertThatThrownBy(() -> TokenGateConfig.builder().scopeRule(pattern + "=admin"))
+        .hasMessage("Setting 'scope-rules' rule '" + pattern + "' " + reason);
+  }
+
+  @Test
+  void servletPatternsThatCanMatch_areAccepted() {
+    TokenGateConfig config = read("issuer", "https://a.example", "audiences", "api",
+        "public-paths", "/ /* /health /public/* *.csv /.well-known/jwks.json /v1.0/x",
+        "scope-rules", "GET /api/*=a\n*.gz=b\n/=c");
+    assertThat(config.publicPaths()).hasSize(7);
+    assertThat(config.scopeRules()).hasSize(3);
   }
 
   @Test

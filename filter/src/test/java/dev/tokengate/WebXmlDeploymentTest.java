@@ -89,6 +89,22 @@ class WebXmlDeploymentTest {
   }
 
   @Test
+  void publicPathThatCanNeverMatch_failsStartup_namingItAndTheFix() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api")
+            + initParam("public-paths", "/health /api/**")))
+        .hasStackTraceContaining("tokengate filter 'tokengate' is misconfigured: Setting 'public-paths' entry"
+            + " '/api/**' can never match: servlet url-patterns allow '*' only as a last '/*'");
+  }
+
+  @Test
+  void scopeRuleThatCanNeverMatch_failsStartup_namingItAndTheFix() {
+    assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api")
+            + initParam("scope-rules", "GET /api/*/admin=admin")))
+        .hasStackTraceContaining("tokengate filter 'tokengate' is misconfigured: Setting 'scope-rules' rule"
+            + " 'GET /api/*/admin' can never match");
+  }
+
+  @Test
   void badIssuerUri_failsStartup() {
     assertThatThrownBy(() -> deploy(initParam("issuer", "login.example.com") + initParam("audiences", "api")))
         .hasStackTraceContaining("Setting 'issuer' must be an absolute http(s) URL");

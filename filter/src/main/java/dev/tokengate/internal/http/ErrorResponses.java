@@ -36,6 +36,15 @@ public final class ErrorResponses {
     write(response, "{\"error\":\"" + error.code() + "\",\"error_description\":\"" + description + "\"}");
   }
 
+  /**
+   * 400 with a JSON body and no challenge: the request itself is refused before any token is looked at (the {@link
+   * RequestFirewall}), so there is nothing a new token would fix.
+   */
+  public void badRequest(HttpServletResponse response, String description) throws IOException {
+    prepare(response, 400);
+    write(response, "{\"error\":\"invalid_request\",\"error_description\":\"" + safe(description) + "\"}");
+  }
+
   /** The {@code WWW-Authenticate} value for a rejection. */
   public String challenge(BearerError error, String description, Set<String> requiredScopes) {
     StringBuilder value = new StringBuilder("Bearer realm=\"").append(realm).append("\", error=\"")

@@ -4,7 +4,10 @@ import dev.tokengate.ScopeRule;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Public paths and path scope rules, matched against the container-resolved path of a request. */
+/**
+ * Public paths and path scope rules, matched against the container-resolved path of a request (servlet path plus path
+ * info), which the request firewall has proved equal to the decoded raw path the application routes on.
+ */
 public final class PathRules {
   private record CompiledRule(String method, PathPattern pattern, ScopeRequirement requirement) {}
 
@@ -37,10 +40,15 @@ public final class PathRules {
     }
     List<ScopeRequirement> matching = new ArrayList<>(1);
     for (CompiledRule rule : rules) {
-      if ((rule.method() == null || rule.method().equals(method)) && rule.pattern().matches(path)) {
+      if (appliesTo(rule.method(), method) && rule.pattern().matches(path)) {
         matching.add(rule.requirement());
       }
     }
     return matching;
+  }
+
+  // Servlets (HttpServlet.doHead) and Spring MVC answer HEAD with the GET handler, so a GET rule guards HEAD too.
+  private static boolean appliesTo(String ruleMethod, String method) {
+    return ruleMethod == null || ruleMethod.equals(method) || (ruleMethod.equals("GET") && "HEAD".equals(method));
   }
 }

@@ -111,6 +111,12 @@ public final class AccessTokenVerifier {
       throw logged(invalid("The access token is malformed"));
     }
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    // One spelling per token: before any decoding, caching or signature check (see CanonicalBase64Url).
+    if (!CanonicalBase64Url.isCanonical(bytes, 0, firstDot)
+        || !CanonicalBase64Url.isCanonical(bytes, firstDot + 1, lastDot)
+        || !CanonicalBase64Url.isCanonical(bytes, lastDot + 1, bytes.length)) {
+      throw logged(invalid("The access token is malformed"));
+    }
     JWSHeader header;
     Map<String, Object> payload;
     JWTClaimsSet claims;
