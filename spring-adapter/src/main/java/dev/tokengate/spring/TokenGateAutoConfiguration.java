@@ -38,6 +38,9 @@ public final class TokenGateAutoConfiguration {
   /** The bean name of the filter's registration. */
   public static final String FILTER_REGISTRATION_BEAN_NAME = "tokenGateFilterRegistration";
 
+  /** The bean name of the request firewall's registration on {@code /*}, when the filter is mapped to less. */
+  public static final String FIREWALL_REGISTRATION_BEAN_NAME = "tokenGateFirewallRegistration";
+
   // A user's validator brings its own configuration, so the properties are not required then.
   @Bean
   @ConditionalOnMissingBean({TokenGateConfig.class, TokenValidator.class})
@@ -62,6 +65,22 @@ public final class TokenGateAutoConfiguration {
         all.isEmpty() ? new TokenGateFilter(validator) : new TokenGateFilter(validator, new CompositeListener(all)));
     registration.setName("tokengate");
     registration.setUrlPatterns(urlPatterns);
+    registration.setOrder(properties.getFilter().getOrder());
+    return registration;
+  }
+
+  /**
+   * With the filter mapped to fewer paths than {@code /*}, its request firewall still runs on every path: see {@link
+   * RequestFirewallFilter}.
+   */
+  @Bean(FIREWALL_REGISTRATION_BEAN_NAME)
+  @Conditional(OnNarrowedUrlPatterns.class)
+  FilterRegistrationBean<RequestFirewallFilter> tokenGateFirewallRegistration(TokenValidator validator,
+      TokenGateProperties properties, ObjectProvider<ValidationListener> listeners) {
+    FilterRegistrationBean<RequestFirewallFilter> registration = new FilterRegistrationBean<>(
+        new RequestFirewallFilter(validator.config().realm(), new CompositeListener(listeners.orderedStream().toList())));
+    registration.setName("tokengate-firewall");
+    registration.setUrlPatterns(List.of("/*"));
     registration.setOrder(properties.getFilter().getOrder());
     return registration;
   }
@@ -114,8 +133,13 @@ public final class TokenGateAutoConfiguration {
     }
   }
 
-  /** Calls every listener in order; each call is guarded by the filter. */
+  /**
+   * Calls every listener in order, each isolated: a listener is an observer, so one that throws neither stops the
+   * next nor reaches the caller, where it could turn a 401 or 403 into a 500.
+   */
   static final class CompositeListener implements ValidationListener {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CompositeListener.class);
+
     private final List<ValidationListener> listeners;
 
     CompositeListener(List<ValidationListener> listeners) {
@@ -124,22 +148,32 @@ public final class TokenGateAutoConfiguration {
 
     @Override
     public void onAccepted(dev.tokengate.ClientPrincipal principal) {
-      listeners.forEach(l -> l.onAccepted(principal));
+      each(l -> l.onAccepted(principal));
     }
 
     @Override
     public void onRejected(dev.tokengate.BearerError error, String description) {
-      listeners.forEach(l -> l.onRejected(error, description));
+      each(l -> l.onRejected(error, description));
     }
 
     @Override
     public void onTokenMissing() {
-      listeners.forEach(ValidationListener::onTokenMissing);
+      each(ValidationListener::onTokenMissing);
     }
 
     @Override
     public void onKeysUnavailable() {
-      listeners.forEach(ValidationListener::onKeysUnavailable);
+      each(ValidationListener::onKeysUnavailable);
+    }
+
+    private void each(java.util.function.Consumer<ValidationListener> call) {
+      for (ValidationListener listener : listeners) {
+        try {
+          call.accept(listener);
+        } catch (RuntimeException | LinkageError e) {
+          log.warn("ValidationListener {} failed; the request's outcome is unchanged", listener, e);
+        }
+      }
     }
   }
 }
