@@ -10,13 +10,16 @@ import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
 import dev.tokengate.spi.ValidationListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
@@ -30,16 +33,26 @@ import org.slf4j.LoggerFactory;
  * A servlet filter that lets a request through only with a valid bearer access token, and hands the caller to
  * downstream code as a {@link ClientPrincipal}.
  *
- * <p>Register it in {@code web.xml} with the settings of {@link TokenGateConfig} as init-params:
+ * <p>Register it in {@code web.xml} with the settings of {@link TokenGateConfig} as init-params, for every dispatch
+ * type, and with async support (a filter without it makes every asynchronous servlet behind it fail):
  *
  * <pre>{@code
  * <filter>
  *   <filter-name>tokengate</filter-name>
  *   <filter-class>dev.tokengate.TokenGateFilter</filter-class>
+ *   <async-supported>true</async-supported>
  *   <init-param><param-name>issuer</param-name><param-value>https://login.example.com/realms/api</param-value></init-param>
  *   <init-param><param-name>audiences</param-name><param-value>orders-api</param-value></init-param>
  * </filter>
- * <filter-mapping><filter-name>tokengate</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+ * <filter-mapping>
+ *   <filter-name>tokengate</filter-name>
+ *   <url-pattern>/*</url-pattern>
+ *   <dispatcher>REQUEST</dispatcher>
+ *   <dispatcher>ASYNC</dispatcher>
+ *   <dispatcher>FORWARD</dispatcher>
+ *   <dispatcher>INCLUDE</dispatcher>
+ *   <dispatcher>ERROR</dispatcher>
+ * </filter-mapping>
  * }</pre>
  *
  * or in code with {@link #TokenGateFilter(TokenGateConfig)}. Per request it answers, as RFC 6750 says: no token, 401
@@ -48,12 +61,34 @@ import org.slf4j.LoggerFactory;
  * {@code insufficient_scope}; keys unavailable, 503 with {@code Retry-After}. Otherwise the request continues with
  * {@code getUserPrincipal()} returning the {@link ClientPrincipal}, {@code getRemoteUser()} the client id, {@code
  * getAuthType()} {@code "Bearer"}, and {@code isUserInRole(scope)} true for each scope of the token.
+ *
+ * <p><b>Request firewall.</b> Before anything is matched, a request whose raw path is not in one normal form is
+ * refused with 400 and a JSON body, without a challenge: path parameters ({@code ;}), encoded {@code . / \ % ;}
+ * or control characters, a backslash, {@code //}, a segment ending in a dot ({@code .}, {@code ..}, {@code name.}),
+ * needless or malformed percent-encoding, characters outside printable ASCII, and any path whose decoding differs
+ * from the servlet path plus path info the container resolved. Containers and frameworks read such paths
+ * differently (Tomcat strips {@code ;params} before it computes the servlet path, Spring MVC routes on the raw URI),
+ * so public paths, scope rules and {@code @RequiredScope} could otherwise be walked around. This applies to public
+ * paths too. There is no setting to relax it.
+ *
+ * <p><b>Dispatches.</b> On a REQUEST dispatch the token is validated. On later dispatches of the same request
+ * (ASYNC after {@code startAsync().dispatch()}, FORWARD, INCLUDE, ERROR) the caller accepted then is shown to the
+ * target again, without a second validation, and held to the target's public paths, scope rules and {@code
+ * RequiredScope}. A dispatch without an accepted caller (from a public path) to a target that is not public needs a
+ * token like a REQUEST (FORWARD, INCLUDE, ASYNC) or is not run (ERROR: an error page for such a request must be a
+ * public path). A refusal is answered on FORWARD and ASYNC dispatches whose response is not committed; otherwise
+ * (INCLUDE, ERROR, committed) the target is simply not run and the response keeps its status, so a refusal never
+ * turns into a 500 nor is written into a committed response.
  */
 public final class TokenGateFilter implements Filter {
   /** The request attribute holding the {@link ClientPrincipal} of an authenticated request. */
   public static final String PRINCIPAL_ATTRIBUTE = ClientPrincipal.class.getName();
 
   private static final Logger log = LoggerFactory.getLogger(TokenGateFilter.class);
+  /** Which filter accepted which caller: read back on later dispatches of the same request. */
+  private static final String AUTHENTICATION_ATTRIBUTE = TokenGateFilter.class.getName() + ".authentication";
+
+  private record Authentication(TokenGateFilter filter, ClientPrincipal principal) {}
 
   private TokenGateConfig config;
   private TokenValidator validator;
@@ -132,6 +167,16 @@ public final class TokenGateFilter implements Filter {
       chain.doFilter(servletRequest, servletResponse);
       return;
     }
+    if (request.getDispatcherType() == DispatcherType.REQUEST) {
+      filterRequest(request, response, chain);
+    } else {
+      filterDispatch(request, response, chain);
+    }
+  }
+
+  /** A request as the client sent it: firewall, then public paths, then the token and the scopes of the target. */
+  private void filterRequest(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
     String refusal = RequestFirewall.refusal(request);
     if (refusal != null) {
       log.debug("Refused request: {}", refusal);
@@ -144,46 +189,129 @@ public final class TokenGateFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    Optional<String> token;
-    try {
-      token = extractor.extract(request);
-    } catch (TokenRejectedException e) {
-      rejected(response, e, null);
-      return;
-    }
-    if (token.isEmpty()) {
-      notify(() -> listener.onTokenMissing());
-      responses.challenge(response);
-      return;
-    }
-    ClientPrincipal principal;
-    try {
-      principal = validator.validate(token.get());
-    } catch (TokenRejectedException e) {
-      rejectedToken(response, e);
-      return;
-    } catch (KeysUnavailableException e) {
-      log.debug("Token not checked: {}", e.getMessage());
-      notify(() -> listener.onKeysUnavailable());
-      responses.unavailable(response, e);
-      return;
-    }
-    try {
-      for (ScopeRequirement requirement : pathRules.requirementsFor(request.getMethod(), path)) {
-        requirement.check(principal);
-      }
-      Optional<ScopeRequirement> onServlet = servletScopes.requirementFor(request);
-      if (onServlet.isPresent()) {
-        onServlet.get().check(principal);
-      }
-    } catch (TokenRejectedException e) {
-      rejected(response, e, principal);
+    ClientPrincipal principal = authenticate(request, response, true);
+    if (principal == null || !permitted(request, response, principal, path, request.getHttpServletMapping(), true)) {
       return;
     }
     ClientPrincipal accepted = principal;
     notify(() -> listener.onAccepted(accepted));
     request.setAttribute(PRINCIPAL_ATTRIBUTE, principal);
+    request.setAttribute(AUTHENTICATION_ATTRIBUTE, new Authentication(this, principal));
     chain.doFilter(new AuthenticatedRequest(request, principal), response);
+  }
+
+  /**
+   * A FORWARD, INCLUDE, ASYNC or ERROR dispatch of a request. The caller this filter accepted on the REQUEST dispatch
+   * is reused (no second validation) and held to the public paths, scope rules and {@code @RequiredScope} of the
+   * dispatch's target. Without one, a public target goes on; any other target of a FORWARD, INCLUDE or ASYNC
+   * dispatch needs the request's token, exactly as a REQUEST would, so that a public servlet cannot forward to a
+   * protected one; an ERROR dispatch never validates. A refusal is answered when it can be: on a FORWARD or ASYNC
+   * dispatch whose response is not committed. Otherwise (INCLUDE, which cannot set a status; ERROR, which carries
+   * the original outcome; a committed response) the target is not run and the response is left as it is, so that a
+   * refusal neither reaches the target nor becomes a 500.
+   */
+  private void filterDispatch(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    DispatcherType type = request.getDispatcherType();
+    boolean include = type == DispatcherType.INCLUDE;
+    String path = include ? includedPath(request) : pathWithinApplication(request);
+    HttpServletMapping mapping = include
+        ? (HttpServletMapping) request.getAttribute(RequestDispatcher.INCLUDE_MAPPING)
+        : request.getHttpServletMapping();
+    boolean canAnswer = (type == DispatcherType.FORWARD || type == DispatcherType.ASYNC) && !response.isCommitted();
+    ClientPrincipal principal = knownPrincipal(request);
+    if (pathRules.isPublic(path)) {
+      chain.doFilter(principal == null ? request : new AuthenticatedRequest(request, principal), response);
+      return;
+    }
+    if (principal == null) {
+      if (type == DispatcherType.ERROR) {
+        log.debug("Not running error page {}: it is not public and the request has no accepted caller", path);
+        return;
+      }
+      ClientPrincipal caller = authenticate(request, response, canAnswer);
+      if (caller == null || !permitted(request, response, caller, path, mapping, canAnswer)) {
+        notRun(type, path, canAnswer);
+        return;
+      }
+      notify(() -> listener.onAccepted(caller));
+      request.setAttribute(PRINCIPAL_ATTRIBUTE, caller);
+      request.setAttribute(AUTHENTICATION_ATTRIBUTE, new Authentication(this, caller));
+      chain.doFilter(new AuthenticatedRequest(request, caller), response);
+      return;
+    }
+    if (!permitted(request, response, principal, path, mapping, canAnswer)) {
+      notRun(type, path, canAnswer);
+      return;
+    }
+    chain.doFilter(new AuthenticatedRequest(request, principal), response);
+  }
+
+  private static void notRun(DispatcherType type, String path, boolean answered) {
+    if (!answered) {
+      log.debug("Refused {} dispatch to {}: the target is not run and the response is left as it is", type, path);
+    }
+  }
+
+  /** The caller this filter accepted on an earlier dispatch of the request; {@code null} when there is none. */
+  private ClientPrincipal knownPrincipal(HttpServletRequest request) {
+    // The private record cannot be made outside this class: an attribute set by other code is never taken for it.
+    return request.getAttribute(AUTHENTICATION_ATTRIBUTE) instanceof Authentication authentication
+            && authentication.filter() == this
+        ? authentication.principal()
+        : null;
+  }
+
+  /**
+   * The caller of the request's token; {@code null} when refused, the refusal written if {@code canAnswer}.
+   */
+  private ClientPrincipal authenticate(HttpServletRequest request, HttpServletResponse response, boolean canAnswer)
+      throws IOException {
+    Optional<String> token;
+    try {
+      token = extractor.extract(request);
+    } catch (TokenRejectedException e) {
+      rejected(response, e, null, canAnswer);
+      return null;
+    }
+    if (token.isEmpty()) {
+      notify(() -> listener.onTokenMissing());
+      if (canAnswer) {
+        responses.challenge(response);
+      }
+      return null;
+    }
+    try {
+      return validator.validate(token.get());
+    } catch (TokenRejectedException e) {
+      rejectedToken(response, e, canAnswer);
+      return null;
+    } catch (KeysUnavailableException e) {
+      log.debug("Token not checked: {}", e.getMessage());
+      notify(() -> listener.onKeysUnavailable());
+      if (canAnswer) {
+        responses.unavailable(response, e);
+      }
+      return null;
+    }
+  }
+
+  /** Whether the caller has every scope the target's path rules and servlet require; answers 403 if not. */
+  private boolean permitted(HttpServletRequest request, HttpServletResponse response, ClientPrincipal principal,
+      String path, HttpServletMapping mapping, boolean canAnswer) throws IOException {
+    try {
+      for (ScopeRequirement requirement : pathRules.requirementsFor(request.getMethod(), path)) {
+        requirement.check(principal);
+      }
+      Optional<ScopeRequirement> onServlet = servletScopes.requirementFor(mapping, request.getMethod());
+      if (onServlet.isPresent()) {
+        onServlet.get().check(principal);
+      }
+      return true;
+    } catch (TokenRejectedException e) {
+      rejected(response, e, principal, canAnswer);
+      return false;
+    }
   }
 
   @Override
@@ -193,28 +321,46 @@ public final class TokenGateFilter implements Filter {
     }
   }
 
-  private void rejected(HttpServletResponse response, TokenRejectedException e, ClientPrincipal principal)
-      throws IOException {
+  private void rejected(HttpServletResponse response, TokenRejectedException e, ClientPrincipal principal,
+      boolean canAnswer) throws IOException {
     if (log.isDebugEnabled()) {
       log.debug("Rejected request: {} ({}){}", e.error().code(), e.description(),
           principal == null ? "" : " client_id=" + principal.clientId() + " scopes=" + principal.scopes());
     }
-    rejectedToken(response, e);
+    rejectedToken(response, e, canAnswer);
   }
 
   /** A rejection the validator already logged, with the kid and client id it saw; only listeners still hear it. */
-  private void rejectedToken(HttpServletResponse response, TokenRejectedException e) throws IOException {
+  private void rejectedToken(HttpServletResponse response, TokenRejectedException e, boolean canAnswer)
+      throws IOException {
     notify(() -> listener.onRejected(e.error(), e.description()));
-    responses.reject(response, e);
+    if (canAnswer) {
+      responses.reject(response, e);
+    }
   }
 
-  // A listener is an observer: its failure must neither let a request through nor turn a decision into a 500.
+  /**
+   * A listener is an observer: its failure must neither let a request through nor change its answer. Anything it
+   * throws is logged and dropped, {@link LinkageError}s and {@link AssertionError}s included (a metrics library
+   * missing at run time is still not a reason to refuse or admit a request); only a {@link VirtualMachineError} (out
+   * of memory, stack overflow) goes on, since the JVM, not the listener, is then failing. Even then the request is
+   * never let through: the error surfaces before the chain is called.
+   */
   private static void notify(Runnable call) {
     try {
       call.run();
-    } catch (RuntimeException e) {
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
       log.warn("ValidationListener failed; the request's outcome is unchanged", e);
     }
+  }
+
+  private static String includedPath(HttpServletRequest request) {
+    Object servletPath = request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH);
+    Object pathInfo = request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO);
+    String path = (servletPath == null ? "" : servletPath.toString()) + (pathInfo == null ? "" : pathInfo.toString());
+    return path.isEmpty() ? "/" : path;
   }
 
   private static String pathWithinApplication(HttpServletRequest request) {

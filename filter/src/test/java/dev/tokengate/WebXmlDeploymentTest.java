@@ -57,6 +57,15 @@ class WebXmlDeploymentTest {
   }
 
   @Test
+  void readmeMapping_asyncServlet_seesTheCallerAfterDispatch() throws Exception {
+    String base = deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api"));
+    HttpResponse<String> response = get(base + "/async/x", issuer.token().scope("admin").sign());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("async caller=orders-service principal=true inRole(admin)=true");
+    assertThat(get(base + "/async/x", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void missingAudience_failsStartup_namingTheSetting() {
     assertThatThrownBy(() -> deploy(initParam("issuer", issuer.issuer())))
         .hasStackTraceContaining("tokengate filter 'tokengate' is misconfigured: Setting 'audiences' is required");
@@ -118,11 +127,17 @@ class WebXmlDeploymentTest {
           <filter>
             <filter-name>tokengate</filter-name>
             <filter-class>dev.tokengate.TokenGateFilter</filter-class>
+            <async-supported>true</async-supported>
             %s
           </filter>
           <filter-mapping>
             <filter-name>tokengate</filter-name>
             <url-pattern>/*</url-pattern>
+            <dispatcher>REQUEST</dispatcher>
+            <dispatcher>ASYNC</dispatcher>
+            <dispatcher>FORWARD</dispatcher>
+            <dispatcher>INCLUDE</dispatcher>
+            <dispatcher>ERROR</dispatcher>
           </filter-mapping>
           <servlet><servlet-name>whoami</servlet-name><servlet-class>%s</servlet-class></servlet>
           <servlet-mapping><servlet-name>whoami</servlet-name><url-pattern>/whoami</url-pattern></servlet-mapping>
@@ -130,9 +145,12 @@ class WebXmlDeploymentTest {
           <servlet-mapping><servlet-name>health</servlet-name><url-pattern>/health</url-pattern></servlet-mapping>
           <servlet><servlet-name>countries</servlet-name><servlet-class>%s</servlet-class></servlet>
           <servlet-mapping><servlet-name>countries</servlet-name><url-pattern>/countries/*</url-pattern></servlet-mapping>
+          <servlet><servlet-name>async</servlet-name><servlet-class>%s</servlet-class>
+            <async-supported>true</async-supported></servlet>
+          <servlet-mapping><servlet-name>async</servlet-name><url-pattern>/async/*</url-pattern></servlet-mapping>
         </web-app>
         """.formatted(initParams, TestServlets.WhoAmI.class.getName(), TestServlets.Health.class.getName(),
-        TestServlets.Countries.class.getName()));
+        TestServlets.Countries.class.getName(), DispatchTest.Async.class.getName()));
     server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");

@@ -246,6 +246,11 @@ class PathConfusionMatrixTest {
           <filter-mapping>
             <filter-name>tokengate</filter-name>
             <url-pattern>/*</url-pattern>
+            <dispatcher>REQUEST</dispatcher>
+            <dispatcher>ASYNC</dispatcher>
+            <dispatcher>FORWARD</dispatcher>
+            <dispatcher>INCLUDE</dispatcher>
+            <dispatcher>ERROR</dispatcher>
           </filter-mapping>
           %s
         </web-app>

@@ -5,7 +5,10 @@ import static dev.tokengate.BearerError.INVALID_TOKEN;
 
 import dev.tokengate.TokenRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -40,8 +43,9 @@ public final class BearerTokenExtractor {
    */
   public Optional<String> extract(HttpServletRequest request) throws TokenRejectedException {
     Optional<String> fromHeader = fromHeader(request);
-    Optional<String> fromQuery = allowQuery ? fromQuery(request) : Optional.empty();
-    Optional<String> fromForm = allowForm ? fromForm(request) : Optional.empty();
+    List<String> inQuery = allowQuery || allowForm ? queryTokens(request.getQueryString()) : List.of();
+    Optional<String> fromQuery = allowQuery ? single(inQuery) : Optional.empty();
+    Optional<String> fromForm = allowForm ? fromForm(request, inQuery) : Optional.empty();
     int places = (fromHeader.isPresent() ? 1 : 0) + (fromQuery.isPresent() ? 1 : 0) + (fromForm.isPresent() ? 1 : 0);
     if (places > 1) {
       throw new TokenRejectedException(INVALID_REQUEST, "The request carries an access token in more than one place");
@@ -69,38 +73,89 @@ public final class BearerTokenExtractor {
     return Optional.of(checkSyntax(token));
   }
 
-  private Optional<String> fromQuery(HttpServletRequest request) throws TokenRejectedException {
-    String query = request.getQueryString();
-    if (query == null || !query.contains(PARAMETER)) {
-      return Optional.empty();
+  /**
+   * The {@code access_token} values of the query string, parsed here rather than with {@code getParameterValues},
+   * which merges the query with the form body: a token must come from where its setting allows, and nowhere else.
+   * Names are decoded the way containers decode them ({@code %XX} as UTF-8, {@code +} as a space), so {@code
+   * %61ccess_token} is found too; {@code ?y=access_token} is a value, not a name.
+   */
+  static List<String> queryTokens(String query) {
+    if (query == null || (!query.contains(PARAMETER) && query.indexOf('%') < 0)) {
+      return List.of();
     }
-    return parameter(request);
+    List<String> values = new ArrayList<>(1);
+    int start = 0;
+    while (start <= query.length()) {
+      int end = query.indexOf('&', start);
+      if (end < 0) {
+        end = query.length();
+      }
+      int equals = query.indexOf('=', start);
+      int nameEnd = equals < 0 || equals > end ? end : equals;
+      if (decode(query, start, nameEnd).equals(PARAMETER)) {
+        values.add(nameEnd == end ? "" : decode(query, nameEnd + 1, end));
+      }
+      start = end + 1;
+    }
+    return values;
   }
 
-  private Optional<String> fromForm(HttpServletRequest request) throws TokenRejectedException {
+  /**
+   * The form body's {@code access_token}. The container hands query and body values merged, query values first
+   * (Servlet 6.0 §3.1.1), so the body's are those after the query's; if the container's query values are not the
+   * ones parsed here, which came from where cannot be told, and the request is refused rather than guessed at.
+   */
+  private Optional<String> fromForm(HttpServletRequest request, List<String> inQuery)
+      throws TokenRejectedException {
     String contentType = request.getContentType();
     if (contentType == null
         || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")
         || "GET".equals(request.getMethod())) {
       return Optional.empty();
     }
-    String query = request.getQueryString();
-    if (query != null && query.contains(PARAMETER) && !allowQuery) {
-      // getParameter merges query and body; a query token must not pass as a form token when queries are off.
+    String[] merged = request.getParameterValues(PARAMETER);
+    if (merged == null || merged.length <= inQuery.size()) {
       return Optional.empty();
     }
-    return parameter(request);
+    for (int i = 0; i < inQuery.size(); i++) {
+      if (!merged[i].equals(inQuery.get(i))) {
+        throw new TokenRejectedException(INVALID_REQUEST,
+            "The request carries access_token parameters whose origin cannot be told");
+      }
+    }
+    return single(Arrays.asList(merged).subList(inQuery.size(), merged.length));
   }
 
-  private Optional<String> parameter(HttpServletRequest request) throws TokenRejectedException {
-    String[] values = request.getParameterValues(PARAMETER);
-    if (values == null || values.length == 0) {
+  private Optional<String> single(List<String> values) throws TokenRejectedException {
+    if (values.isEmpty()) {
       return Optional.empty();
     }
-    if (values.length > 1) {
+    if (values.size() > 1) {
       throw new TokenRejectedException(INVALID_REQUEST, "The request carries more than one access_token parameter");
     }
-    return Optional.of(checkSyntax(values[0]));
+    return Optional.of(checkSyntax(values.get(0)));
+  }
+
+  /** {@code application/x-www-form-urlencoded} decoding of {@code text[from, to)}; malformed escapes stay as they are. */
+  private static String decode(String text, int from, int to) {
+    if (text.indexOf('%', from) < 0 || text.indexOf('%', from) >= to) {
+      return text.substring(from, to).replace('+', ' ');
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(to - from);
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      int high = c == '%' && i + 2 < to ? Character.digit(text.charAt(i + 1), 16) : -1;
+      int low = high >= 0 ? Character.digit(text.charAt(i + 2), 16) : -1;
+      if (low >= 0) {
+        bytes.write(high * 16 + low);
+        i += 2;
+      } else if (c < 0x80) {
+        bytes.write(c == '+' ? ' ' : c);
+      } else {
+        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   private String checkSyntax(String token) throws TokenRejectedException {

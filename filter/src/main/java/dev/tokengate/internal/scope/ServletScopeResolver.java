@@ -37,7 +37,11 @@ public final class ServletScopeResolver {
 
   /** The requirement of the servlet the request is mapped to, if it carries {@link RequiredScope}. */
   public Optional<ScopeRequirement> requirementFor(HttpServletRequest request) {
-    HttpServletMapping mapping = request.getHttpServletMapping();
+    return requirementFor(request.getHttpServletMapping(), request.getMethod());
+  }
+
+  /** The requirement of the servlet {@code mapping} names (the target of a dispatch), for an HTTP method. */
+  public Optional<ScopeRequirement> requirementFor(HttpServletMapping mapping, String httpMethod) {
     if (mapping == null || mapping.getServletName() == null) {
       return NONE;
     }
@@ -46,7 +50,7 @@ public final class ServletScopeResolver {
       return NONE;
     }
     return BY_CLASS.get(servletClass.get())
-        .computeIfAbsent(request.getMethod(), method -> resolve(servletClass.get(), method));
+        .computeIfAbsent(httpMethod, method -> resolve(servletClass.get(), method));
   }
 
   private Optional<Class<?>> servletClass(String servletName) {
