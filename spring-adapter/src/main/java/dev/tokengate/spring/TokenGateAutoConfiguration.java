@@ -4,7 +4,9 @@ import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.spi.ValidationListener;
+import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -66,6 +68,10 @@ public final class TokenGateAutoConfiguration {
     registration.setName("tokengate");
     registration.setUrlPatterns(urlPatterns);
     registration.setOrder(properties.getFilter().getOrder());
+    // Every dispatch: the filter shows the caller it accepted on the REQUEST dispatch to the ASYNC, FORWARD, INCLUDE
+    // and ERROR dispatches of the same request (without validating again), and checks their targets' rules.
+    registration.setDispatcherTypes(EnumSet.allOf(DispatcherType.class));
+    registration.setAsyncSupported(true);
     return registration;
   }
 
@@ -82,6 +88,8 @@ public final class TokenGateAutoConfiguration {
     registration.setName("tokengate-firewall");
     registration.setUrlPatterns(List.of("/*"));
     registration.setOrder(properties.getFilter().getOrder());
+    registration.setDispatcherTypes(DispatcherType.REQUEST);
+    registration.setAsyncSupported(true);
     return registration;
   }
 

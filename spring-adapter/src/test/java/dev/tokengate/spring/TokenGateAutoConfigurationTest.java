@@ -9,6 +9,7 @@ import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.testing.TestIssuer;
+import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -61,6 +62,10 @@ class TokenGateAutoConfigurationTest {
       assertThat(registration.getUrlPatterns()).containsExactly("/*");
       assertThat(registration.getOrder()).isEqualTo(-110);
       assertThat(registration.getFilterName()).isEqualTo("tokengate");
+      assertThat(registration.determineDispatcherTypes()).containsExactlyInAnyOrder(DispatcherType.REQUEST,
+          DispatcherType.ASYNC, DispatcherType.FORWARD, DispatcherType.INCLUDE, DispatcherType.ERROR);
+      assertThat(registration.isAsyncSupported()).isTrue();
+      assertThat(context).doesNotHaveBean(TokenGateAutoConfiguration.FIREWALL_REGISTRATION_BEAN_NAME);
       assertThat(context.getBean(TokenValidator.class).config().issuer()).isEqualTo(ISSUER);
     });
   }
@@ -131,6 +136,10 @@ class TokenGateAutoConfigurationTest {
               TokenGateAutoConfiguration.FILTER_REGISTRATION_BEAN_NAME, FilterRegistrationBean.class);
           assertThat(registration.getUrlPatterns()).containsExactly("/api/*", "/admin/*");
           assertThat(registration.getOrder()).isEqualTo(5);
+          FilterRegistrationBean<?> firewall = context.getBean(
+              TokenGateAutoConfiguration.FIREWALL_REGISTRATION_BEAN_NAME, FilterRegistrationBean.class);
+          assertThat(firewall.getUrlPatterns()).containsExactly("/*");
+          assertThat(firewall.getOrder()).isEqualTo(5);
         });
   }
 
