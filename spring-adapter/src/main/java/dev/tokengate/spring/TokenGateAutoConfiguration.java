@@ -27,10 +27,13 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 
 /**
  * Protects a servlet web application with {@link TokenGateFilter} once {@code tokengate.issuer} (or {@code
- * tokengate.issuers}) is set: a {@link TokenGateConfig} from the {@code tokengate.*} properties, a {@link
- * TokenValidator}, and the filter registered on {@code tokengate.filter.url-patterns}. With Spring MVC it also
- * enforces {@link dev.tokengate.RequiredScope} on controllers and resolves {@link dev.tokengate.ClientPrincipal}
- * handler-method parameters. Every bean backs off when the application defines its own.
+ * tokengate.issuers}) is set, or the application defines its own {@link TokenGateConfig} or {@link TokenValidator}
+ * bean: a {@link TokenGateConfig} from the {@code tokengate.*} properties, a {@link TokenValidator}, and the filter
+ * registered on {@code tokengate.filter.url-patterns} for every dispatch type (with its request firewall on every
+ * path when the mapping is narrower than {@code /*}). With Spring MVC it also enforces {@link
+ * dev.tokengate.RequiredScope} on controllers and resolves {@link dev.tokengate.ClientPrincipal} handler-method
+ * parameters. Every bean backs off when the application defines its own. Where it would otherwise stay off without a
+ * word, {@link TokenGateSafetyAutoConfiguration} fails start-up instead.
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
