@@ -32,6 +32,10 @@ import java.util.regex.Pattern;
  * {@link #fromSettings(Map)}. Setting names are the same everywhere: the init-param {@code clock-skew} is the Spring
  * Boot property {@code tokengate.clock-skew} and the builder method {@link Builder#clockSkew(Duration)}.
  *
+ * <p>No setting relaxes the filter's request firewall (see {@link TokenGateFilter}): a request path with {@code ;},
+ * encoded dots or slashes, dot segments and the like is always refused, because each relaxation would let a container
+ * and a framework read one path two ways again. Tomcat and Jetty refuse encoded slashes by default themselves.
+ *
  * <table>
  *   <caption>Settings</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>

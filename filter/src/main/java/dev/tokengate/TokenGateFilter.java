@@ -197,7 +197,7 @@ public final class TokenGateFilter implements Filter {
     notify(() -> listener.onAccepted(accepted));
     request.setAttribute(PRINCIPAL_ATTRIBUTE, principal);
     request.setAttribute(AUTHENTICATION_ATTRIBUTE, new Authentication(this, principal));
-    chain.doFilter(new AuthenticatedRequest(request, principal), response);
+    chain.doFilter(new AuthenticatedRequest(request, response, principal), response);
   }
 
   /**
@@ -221,7 +221,7 @@ public final class TokenGateFilter implements Filter {
     boolean canAnswer = (type == DispatcherType.FORWARD || type == DispatcherType.ASYNC) && !response.isCommitted();
     ClientPrincipal principal = knownPrincipal(request);
     if (pathRules.isPublic(path)) {
-      chain.doFilter(principal == null ? request : new AuthenticatedRequest(request, principal), response);
+      chain.doFilter(principal == null ? request : new AuthenticatedRequest(request, response, principal), response);
       return;
     }
     if (principal == null) {
@@ -237,14 +237,14 @@ public final class TokenGateFilter implements Filter {
       notify(() -> listener.onAccepted(caller));
       request.setAttribute(PRINCIPAL_ATTRIBUTE, caller);
       request.setAttribute(AUTHENTICATION_ATTRIBUTE, new Authentication(this, caller));
-      chain.doFilter(new AuthenticatedRequest(request, caller), response);
+      chain.doFilter(new AuthenticatedRequest(request, response, caller), response);
       return;
     }
     if (!permitted(request, response, principal, path, mapping, canAnswer)) {
       notRun(type, path, canAnswer);
       return;
     }
-    chain.doFilter(new AuthenticatedRequest(request, principal), response);
+    chain.doFilter(new AuthenticatedRequest(request, response, principal), response);
   }
 
   private static void notRun(DispatcherType type, String path, boolean answered) {

@@ -85,6 +85,24 @@ class DispatchTest {
     }
   }
 
+  /** startAsync, then answers from another thread through the AsyncContext's request, with no dispatch. */
+  public static class AsyncDirect extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+      AsyncContext async = request.startAsync();
+      async.start(() -> {
+        try {
+          HttpServletRequest seen = (HttpServletRequest) async.getRequest();
+          async.getResponse().getWriter().print("direct caller=" + seen.getRemoteUser() + " inRole(admin)="
+              + seen.isUserInRole("admin"));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+        async.complete();
+      });
+    }
+  }
+
   /** A public servlet that forwards to, or includes, {@code ?to=}. */
   public static class Dispatcher extends HttpServlet {
     @Override
@@ -135,6 +153,7 @@ class DispatchTest {
     servlet(context, "publicErrorPage", new Show(), "/errors/public");
     servlet(context, "async", new Async(), "/async/*");
     servlet(context, "publicAsync", new Async(), "/public/async");
+    servlet(context, "asyncDirect", new AsyncDirect(), "/async-direct");
     servlet(context, "dispatcher", new Dispatcher(), "/public/forward", "/public/include", "/protected/forward");
     servlet(context, "fail", new Fail(), "/fail", "/public/fail");
     ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
@@ -190,6 +209,13 @@ class DispatchTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("async caller=orders-service principal=true inRole(admin)=true");
     assertThat(validations).hasValue(1);
+  }
+
+  @Test
+  void asyncContextRequest_onAnotherThread_showsTheCaller() throws Exception {
+    HttpResponse<String> response = get("/async-direct", admin());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("direct caller=orders-service inRole(admin)=true");
   }
 
   @Test

@@ -22,7 +22,12 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The outcome hook: what a {@link ValidationListener} hears for each kind of request, on a real Jetty. */
 class ValidationListenerTest {
@@ -101,6 +106,88 @@ class ValidationListenerTest {
     }, false);
     assertThat(get("/countries", issuer.token().sign()).statusCode()).isEqualTo(200);
     assertThat(get("/countries", issuer.token().audience("other").sign()).statusCode()).isEqualTo(401);
+  }
+
+  /** A listener that throws {@code failure} from every method. */
+  private static ValidationListener throwing(Supplier<Throwable> failure) {
+    return new ValidationListener() {
+      @Override
+      public void onAccepted(ClientPrincipal principal) {
+        sneakyThrow(failure.get());
+      }
+
+      @Override
+      public void onRejected(BearerError error, String description) {
+        sneakyThrow(failure.get());
+      }
+
+      @Override
+      public void onTokenMissing() {
+        sneakyThrow(failure.get());
+      }
+
+      @Override
+      public void onKeysUnavailable() {
+        sneakyThrow(failure.get());
+      }
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+    throw (T) t;
+  }
+
+  static Stream<Arguments> listenerFailures() {
+    return Stream.of(
+        Arguments.of("RuntimeException", (Supplier<Throwable>) () -> new IllegalStateException("listener bug")),
+        Arguments.of("checked Exception", (Supplier<Throwable>) () -> new IOException("listener bug")),
+        Arguments.of("AssertionError", (Supplier<Throwable>) () -> new AssertionError("listener bug")),
+        Arguments.of("LinkageError", (Supplier<Throwable>) () -> new NoClassDefFoundError("io/micrometer/Counter")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("listenerFailures")
+  void aListenerThrowingAnythingButAVirtualMachineError_changesNoOutcome(String kind, Supplier<Throwable> failure)
+      throws Exception {
+    start(throwing(failure), false);
+    HttpResponse<String> accepted = get("/countries", issuer.token().scope("countries:read").sign());
+    assertThat(accepted.statusCode()).isEqualTo(200);
+    assertThat(accepted.body()).contains("name=orders-service");
+    HttpResponse<String> missing = get("/countries", null);
+    assertThat(missing.statusCode()).isEqualTo(401);
+    assertThat(missing.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\"");
+    HttpResponse<String> invalid = get("/countries", issuer.token().audience("other").sign());
+    assertThat(invalid.statusCode()).isEqualTo(401);
+    assertThat(invalid.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+        value -> assertThat(value).contains("error=\"invalid_token\""));
+    HttpResponse<String> lacking = get("/countries", issuer.token().scope("orders:write").sign());
+    assertThat(lacking.statusCode()).isEqualTo(403);
+    assertThat(lacking.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+        value -> assertThat(value).contains("error=\"insufficient_scope\""));
+    HttpResponse<String> firewalled = get("/countries;x=1", issuer.token().scope("countries:read").sign());
+    assertThat(firewalled.statusCode()).isEqualTo(400);
+    assertThat(firewalled.body()).contains("The request path contains a path parameter");
+    assertThat(get("/health", null).statusCode()).isEqualTo(200);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("listenerFailures")
+  void aListenerThrowingWhenKeysAreUnavailable_leavesThe503(String kind, Supplier<Throwable> failure)
+      throws Exception {
+    start(throwing(failure), true);
+    HttpResponse<String> response = get("/countries", issuer.token().sign());
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.headers().firstValue("Retry-After")).isPresent();
+  }
+
+  @Test
+  void aVirtualMachineErrorInAListener_isNotSwallowed_butNeverLetsTheRequestThrough() throws Exception {
+    start(throwing(() -> new StackOverflowError("listener recursed")), false);
+    HttpResponse<String> accepted = get("/countries", issuer.token().scope("countries:read").sign());
+    assertThat(accepted.statusCode()).isEqualTo(500);
+    assertThat(accepted.body()).doesNotContain("name=orders-service");
+    assertThat(get("/countries", null).statusCode()).isEqualTo(500);
   }
 
   private void start(ValidationListener listener, boolean jwksFails) throws Exception {

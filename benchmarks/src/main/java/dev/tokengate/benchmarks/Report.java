@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +44,10 @@ final class Report {
   Report(Collection<RunResult> results, Machine before, Machine after, String e2eSection) {
     for (RunResult result : results) {
       String name = result.getParams().getBenchmark().replaceFirst(".*\\.", "");
-      String alg = result.getParams().getParam("alg");
+      // The firewall benchmark's parameter is the kind of path; it fills the same column.
+      String alg = result.getParams().getParam("alg") != null
+          ? result.getParams().getParam("alg")
+          : result.getParams().getParam("uri");
       Result<?> primary = result.getPrimaryResult();
       figures.put(key(name, alg == null ? "-" : alg, result.getParams().getThreads(), result.getParams().getMode()),
           new Figure(primary.getScore(), primary.getScoreError()));
@@ -171,8 +175,15 @@ final class Report {
     md.append("Average time per operation (one thread's view) and throughput (all threads together), each ± JMH's "
         + "99.9 % error.\n\n");
     md.append("| benchmark | alg | threads | average time | throughput |\n|---|---|---|---|---|\n");
-    for (String name : CONTENDERS) {
-      for (String alg : name.equals("concurrentHashMapLookup") ? List.of("-") : List.of("RS256", "ES256")) {
+    List<String> rows = new ArrayList<>(CONTENDERS);
+    rows.add("requestFirewall");
+    for (String name : rows) {
+      List<String> variants = switch (name) {
+        case "concurrentHashMapLookup" -> List.of("-");
+        case "requestFirewall" -> List.of("plain", "encoded");
+        default -> List.of("RS256", "ES256");
+      };
+      for (String alg : variants) {
         for (int threads : new int[] {1, 2}) {
           Figure avgt = figure(name, alg, threads, Mode.AverageTime);
           Figure thrpt = figure(name, alg, threads, Mode.Throughput);
@@ -238,6 +249,7 @@ final class Report {
       case "nimbusDefaultJwtProcessor" -> "Nimbus `DefaultJWTProcessor`";
       case "auth0JavaJwt" -> "Auth0 `java-jwt` + `jwks-rsa`";
       case "jose4jJwtConsumer" -> "jose4j `JwtConsumer`";
+      case "requestFirewall" -> "tokengate request firewall, one path (plain / percent-encoded)";
       default -> name;
     };
   }

@@ -20,6 +20,7 @@ import dev.tokengate.ClientPrincipal;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenValidator;
+import dev.tokengate.internal.http.RequestFirewall;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -241,6 +242,44 @@ public class ValidationBenchmarks {
   @Benchmark
   public Object concurrentHashMapLookup(MapLookup state) {
     return state.map.get(fresh(state.token));
+  }
+
+  // ---------------------------------------------------------------------------------------------- request firewall
+
+  /**
+   * The request firewall's check of one request path, as the filter runs it first on every request: a plain path
+   * (one scan, no allocation) and a percent-encoded one (decoded and compared with the resolved path).
+   */
+  @State(Scope.Thread)
+  public static class Firewall {
+    @Param({"plain", "encoded"})
+    public String uri;
+
+    String requestUri;
+    String servletPath;
+    String pathInfo;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      if (uri.equals("plain")) {
+        requestUri = "/shop/api/orders/12345/items";
+        servletPath = "/api/orders";
+        pathInfo = "/12345/items";
+      } else {
+        requestUri = "/shop/api/files/annual%20report%20caf%C3%A9.pdf";
+        servletPath = "/api/files";
+        pathInfo = "/annual report caf\u00e9.pdf";
+      }
+      require(RequestFirewall.refusal(requestUri, "/shop", servletPath, pathInfo) == null,
+          "the firewall refuses a normal path");
+      require(RequestFirewall.refusal("/shop/api/files/..;/public", "/shop", "/public", null) != null,
+          "the firewall lets a hostile path through");
+    }
+  }
+
+  @Benchmark
+  public String requestFirewall(Firewall state) {
+    return RequestFirewall.refusal(state.requestUri, "/shop", state.servletPath, state.pathInfo);
   }
 
   // ----------------------------------------------------------------------------------- Spring Security decoder

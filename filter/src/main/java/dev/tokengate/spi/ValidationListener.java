@@ -8,9 +8,13 @@ import dev.tokengate.ClientPrincipal;
  * (the Spring Boot starter does so through Micrometer). Pass it to {@link
  * dev.tokengate.TokenGateFilter#TokenGateFilter(dev.tokengate.TokenValidator, ValidationListener)}.
  *
- * <p>Methods are called on the request thread, once per request the filter decides (public paths are not decided),
- * so they must be fast and must not throw; an exception is logged and otherwise ignored. Every method does nothing by
- * default. The token itself is never passed, so a listener cannot leak it.
+ * <p>Methods are called on the request thread, once per request the filter decides (public paths are not decided;
+ * a request the request firewall refuses is heard as {@code onRejected(INVALID_REQUEST, ...)}), so they must be fast
+ * and should not throw. A listener never changes an outcome: whatever it throws, checked exceptions, {@link
+ * AssertionError} and {@link LinkageError} (a metrics library missing at run time) included, is logged at WARN and
+ * dropped, and the answer is the one it would have been. Only a {@link VirtualMachineError} (out of memory, stack
+ * overflow) is not swallowed: the JVM is failing, and the request ends in an error, never let through. Every method
+ * does nothing by default. The token itself is never passed, so a listener cannot leak it.
  */
 public interface ValidationListener {
   /** The request carried a valid token with every scope required, and goes on to the application. */

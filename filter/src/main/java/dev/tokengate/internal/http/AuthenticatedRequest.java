@@ -1,6 +1,8 @@
 package dev.tokengate.internal.http;
 
 import dev.tokengate.ClientPrincipal;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.security.Principal;
@@ -11,10 +13,22 @@ import java.security.Principal;
  */
 public final class AuthenticatedRequest extends HttpServletRequestWrapper {
   private final ClientPrincipal principal;
+  private final ServletResponse response;
 
-  public AuthenticatedRequest(HttpServletRequest request, ClientPrincipal principal) {
+  public AuthenticatedRequest(HttpServletRequest request, ServletResponse response, ClientPrincipal principal) {
     super(request);
+    this.response = response;
     this.principal = principal;
+  }
+
+  /**
+   * Starts asynchronous processing with this request, so that {@code AsyncContext.getRequest()}, read on another
+   * thread before any dispatch, still shows the caller; {@code startAsync()} on the container's request would hand
+   * out the request as it was before the filter.
+   */
+  @Override
+  public AsyncContext startAsync() {
+    return super.startAsync(this, response);
   }
 
   @Override

@@ -171,6 +171,9 @@ public final class AccessTokenVerifier {
     }
     checkTimes(claims);
     checkAudience(claims, issuer.audiences());
+    if (TokenKind.isOtherThanAccessToken(payload)) {
+      throw invalid("The token is not an access token");
+    }
     ClientPrincipal principal = new ClientPrincipal(
         clientId(claims), claims.getSubject(), issuer.issuer(), Set.copyOf(claims.getAudience()), scopes(claims),
         // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject().
