@@ -83,6 +83,10 @@ class PathConfusionTomcatTest {
       "/api/files/..",
       "//api/files/x",
       "/api//files/x",
+      "/public/ping%20",                                      // encoded space ending a segment
+      "/api/files/%2e",
+      "/api/files/x.",                                        // a trailing dot (Windows file systems drop it)
+      "/%70ublic/ping",                                       // needless encoding of a letter
   })
   void hostileUri_withoutToken_isRefusedBeforeAnyHandler(String target) {
     assertRefused(http.get(target, null), target);
