@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Dispatches.</b> On a REQUEST dispatch the token is validated. On later dispatches of the same request
  * (ASYNC after {@code startAsync().dispatch()}, FORWARD, INCLUDE, ERROR) the caller accepted then is shown to the
- * target again, without a second validation, and held to the target's public paths, scope rules and {@code
+ * target again, without a second validation, and held to the target's public paths, scope rules and {@link
  * RequiredScope}. A dispatch without an accepted caller (from a public path) to a target that is not public needs a
  * token like a REQUEST (FORWARD, INCLUDE, ASYNC) or is not run (ERROR: an error page for such a request must be a
  * public path). A refusal is answered on FORWARD and ASYNC dispatches whose response is not committed; otherwise
@@ -215,9 +215,11 @@ public final class TokenGateFilter implements Filter {
     DispatcherType type = request.getDispatcherType();
     boolean include = type == DispatcherType.INCLUDE;
     String path = include ? includedPath(request) : pathWithinApplication(request);
-    HttpServletMapping mapping = include
-        ? (HttpServletMapping) request.getAttribute(RequestDispatcher.INCLUDE_MAPPING)
-        : request.getHttpServletMapping();
+    HttpServletMapping mapping = !include
+        ? request.getHttpServletMapping()
+        : request.getAttribute(RequestDispatcher.INCLUDE_MAPPING) instanceof HttpServletMapping included
+            ? included
+            : null;
     boolean canAnswer = (type == DispatcherType.FORWARD || type == DispatcherType.ASYNC) && !response.isCommitted();
     ClientPrincipal principal = knownPrincipal(request);
     if (pathRules.isPublic(path)) {
