@@ -72,17 +72,21 @@ final class TokenGateManagementContextConfiguration {
     }
   }
 
-  /** The parent's registrations of the filter and of its firewall; a bare TokenGateFilter bean is mapped to /*. */
+  /**
+   * The parent's enabled registrations of the filter and of its firewall; a bare TokenGateFilter bean is mapped to /*
+   * as Spring Boot maps it.
+   */
   private static Map<String, AbstractFilterRegistrationBean<?>> tokengateRegistrations(ListableBeanFactory parent) {
     Map<String, AbstractFilterRegistrationBean<?>> found = new LinkedHashMap<>();
     parent.getBeansOfType(AbstractFilterRegistrationBean.class).forEach((name, registration) -> {
       Filter filter = registration.getFilter();
-      if (filter instanceof TokenGateFilter || filter instanceof RequestFirewallFilter) {
+      if (registration.isEnabled() && (filter instanceof TokenGateFilter || filter instanceof RequestFirewallFilter)) {
         found.put(name, registration);
       }
     });
     parent.getBeansOfType(TokenGateFilter.class).forEach((name, filter) -> {
-      if (found.values().stream().noneMatch(registration -> registration.getFilter() == filter)) {
+      if (parent.getBeansOfType(AbstractFilterRegistrationBean.class).values().stream()
+          .noneMatch(registration -> registration.getFilter() == filter)) {
         FilterRegistrationBean<TokenGateFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setName(name);
         found.put(name, registration);
