@@ -121,6 +121,9 @@ public class TokenGateProperties {
   /** Where the filter is mapped. */
   private final Filter filter = new Filter();
 
+  /** The Actuator management server on its own port (management.server.port). */
+  private final Management management = new Management();
+
   public String getIssuer() {
     return issuer;
   }
@@ -333,6 +336,10 @@ public class TokenGateProperties {
     return filter;
   }
 
+  public Management getManagement() {
+    return management;
+  }
+
   /** One more trusted issuer: {@code tokengate.issuers[N].*}. */
   public static class Issuer {
     /** The issuer URL; a token's 'iss' must equal it exactly. Required in each entry. */
@@ -394,6 +401,24 @@ public class TokenGateProperties {
 
     public void setOrder(int order) {
       this.order = order;
+    }
+  }
+
+  /** The Actuator management server on its own port: {@code tokengate.management.*}. */
+  public static class Management {
+    /**
+     * Whether the management server on its own port (management.server.port) is protected by the same filter, mapped
+     * the same way, as the application. Setting it to false leaves every Actuator endpoint on that port open to
+     * anyone who can reach the port, and is logged as a warning at start-up.
+     */
+    private boolean protect = true;
+
+    public boolean isProtect() {
+      return protect;
+    }
+
+    public void setProtect(boolean protect) {
+      this.protect = protect;
     }
   }
 }
