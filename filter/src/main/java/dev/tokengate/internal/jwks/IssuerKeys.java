@@ -410,8 +410,14 @@ public final class IssuerKeys {
       // An Error (out of memory, a linkage error) must not leave joiners waiting for a future no one completes.
       inFlight.compareAndSet(mine, null);
       mine.completeExceptionally(e);
+      try {
+        if (!closed) {
+          recordFailure(new IOException("loading the keys failed: " + e, e), number);
+        }
+      } catch (Throwable again) {
+        e.addSuppressed(again);
+      }
       if (e instanceof Error error) {
-        lastError = e.toString();
         throw error;
       }
     }
