@@ -156,7 +156,7 @@ public final class TokenGateFilter implements Filter {
       return;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());
-      notify(() -> listener.onKeysUnavailable());
+      notify(() -> listener.onKeysUnavailable(e.reason()));
       responses.unavailable(response, e);
       return;
     }
