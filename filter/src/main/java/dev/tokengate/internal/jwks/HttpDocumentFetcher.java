@@ -41,7 +41,8 @@ public final class HttpDocumentFetcher implements AutoCloseable {
   private static final int MAX_REDIRECTS = 3;
   private static final Pattern MAX_AGE = Pattern.compile("(?:^|,)\\s*max-age\\s*=\\s*\"?(\\d+)\"?");
 
-  private final HttpClient client;
+  /** Dropped on close, so that JDK 17's selector thread ends even while a container still holds this fetcher. */
+  private volatile HttpClient client;
   private final Duration connectTimeout;
   private final int maxBytes;
 
@@ -118,8 +119,12 @@ public final class HttpDocumentFetcher implements AutoCloseable {
         // Bounds connect + headers inside the client; the wait below bounds the body too.
         .timeout(Duration.ofNanos(remaining))
         .build();
+    HttpClient current = client;
+    if (current == null) {
+      throw new IOException("the validator is closed; " + uri + " is not fetched");
+    }
     CappedBody body = new CappedBody(uri, maxBytes);
-    CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, info -> {
+    CompletableFuture<HttpResponse<byte[]>> exchange = current.sendAsync(request, info -> {
       long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
       if (info.statusCode() == 200 && declared > maxBytes) {
         body.refuse(new IOException(uri + " sent " + declared + " bytes, over the limit of " + maxBytes));
@@ -168,8 +173,13 @@ public final class HttpDocumentFetcher implements AutoCloseable {
   /** Drops the client; on JDK 21 and later shuts it down, on 17 its selector thread ends once it is unreachable. */
   @Override
   public void close() {
+    HttpClient closing = client;
+    client = null;
+    if (closing == null) {
+      return;
+    }
     try {
-      client.getClass().getMethod("shutdownNow").invoke(client);
+      closing.getClass().getMethod("shutdownNow").invoke(closing);
     } catch (ReflectiveOperationException | RuntimeException e) {
       // JDK 17: no shutdown method; nothing is in flight any more (fetches were cancelled), so nothing holds it.
     }

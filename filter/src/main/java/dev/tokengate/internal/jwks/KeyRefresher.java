@@ -2,6 +2,7 @@ package dev.tokengate.internal.jwks;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,6 +36,8 @@ public final class KeyRefresher implements AutoCloseable {
   private final ScheduledThreadPoolExecutor scheduler;
   private final ThreadPoolExecutor fetchers;
   private final ThreadPoolExecutor http;
+  /** Every thread the pools made, to join on close: a pool is terminated a moment before its last thread ends. */
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
   /** Makes the threads' pools; nothing runs until {@link #start(List)}. */
   public KeyRefresher(int issuers) {
@@ -96,15 +99,30 @@ public final class KeyRefresher implements AutoCloseable {
         break;
       }
     }
+    for (Thread thread : threads) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || !ended) {
+        break;
+      }
+      try {
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        ended = false;
+      }
+      ended &= !thread.isAlive();
+    }
     if (!ended) {
       log.warn("The key refresher's threads did not all end within {}", CLOSE_WAIT);
     }
   }
 
-  private static ThreadFactory daemonThreads(String name) {
-    AtomicInteger threads = new AtomicInteger();
+  private ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
     return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + threads.incrementAndGet());
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      threads.removeIf(old -> old.getState() == Thread.State.TERMINATED);
+      threads.add(thread);
       // Never keeps a JVM alive that is otherwise done, e.g. when a container forgets to call destroy().
       thread.setDaemon(true);
       return thread;
