@@ -577,9 +577,34 @@ class JwksResilienceTest {
     mine.removeAll(before);
     assertThat(mine).isNotEmpty().allSatisfy(thread -> assertThat(thread.isDaemon()).isTrue());
 
+    server().resetCounts();
     validator.close();
 
-    Poll.until("the refresher threads ended", () -> mine.stream().noneMatch(Thread::isAlive));
+    // close() joins its threads: they have ended when it returns.
+    assertThat(mine).noneMatch(Thread::isAlive);
+    KeysUnavailableException refused = catchThrowableOfType(KeysUnavailableException.class,
+        () -> validator.validate(issuer.token().sign()));
+    assertThat(refused.reason()).isEqualTo(KeysUnavailableException.Reason.VALIDATOR_CLOSED);
+    assertThat(refused).hasMessageContaining("closed");
+    clock.advance(Duration.ofHours(1));
+    Poll.severalRefresherTicks();
+    assertThat(server().jwksRequests()).as("a closed validator fetches nothing").isZero();
+    assertThat(health(validator).keysLoaded()).isZero();
+  }
+
+  @Test
+  void close_duringAHangingFetch_returnsWithinItsBound_andEndsTheFetch() {
+    server().hangAfterHeaders(Duration.ofSeconds(60));
+    TokenValidator validator = TokenValidator.create(config().jwksReadTimeout(Duration.ofSeconds(30)).build());
+    Poll.until("the start-up fetch is under way", () -> server().jwksRequests() == 1);
+    java.util.Set<Thread> mine = jwksThreads();
+
+    long start = System.nanoTime();
+    validator.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+    assertThat(mine).isNotEmpty().noneMatch(Thread::isAlive);
   }
 
   private static java.util.Set<Thread> jwksThreads() {
