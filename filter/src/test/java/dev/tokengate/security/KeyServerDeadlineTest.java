@@ -80,6 +80,9 @@ class KeyServerDeadlineTest {
     long start = System.nanoTime();
     HttpResponse<String> response = api.get("/whoami", issuer.token().sign());
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    org.slf4j.LoggerFactory.getLogger(KeyServerDeadlineTest.class).info(
+        "MEASURED wall time {} ms, status {} (connect 250 ms + read 400 ms: documented bound 900 ms)",
+        elapsed.toMillis(), response.statusCode());
     assertThat(elapsed).as("time the request took").isLessThan(REQUEST_BOUND);
     return response;
   }
