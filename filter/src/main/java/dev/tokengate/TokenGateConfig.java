@@ -362,7 +362,7 @@ public final class TokenGateConfig {
     return jwksConnectTimeout;
   }
 
-  /** Read timeout of discovery and JWKS requests. */
+  /** With {@link #jwksConnectTimeout()}, the total deadline of a key load (discovery and JWKS). */
   public Duration jwksReadTimeout() {
     return jwksReadTimeout;
   }
@@ -660,7 +660,12 @@ public final class TokenGateConfig {
       return this;
     }
 
-    /** Read timeout of discovery and JWKS requests; default 5 s. */
+    /**
+     * The rest of a key load's total deadline, 1 ms to 1 min; default 5 s. A load (discovery, then the JWKS:
+     * connect, response headers and body, redirects included) ends within {@code jwksConnectTimeout + this} however
+     * slowly the key server sends, and a request waits for keys at most that plus 0.25 s (see {@link
+     * TokenGateConfig#jwksMaxWait()}).
+     */
     public Builder jwksReadTimeout(Duration timeout) {
       this.jwksReadTimeout = timeout("jwks-read-timeout", timeout);
       return this;
