@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -61,7 +62,13 @@ public final class HttpDocumentFetcher implements AutoCloseable {
     ClassLoader contextLoader = current.getContextClassLoader();
     current.setContextClassLoader(null);
     try {
-      this.client = HttpClient.newBuilder()
+      HttpClient.Builder builder = HttpClient.newBuilder();
+      // As HttpURLConnection did: the JVM's proxy settings (http.proxyHost, https.proxyHost, ...) apply.
+      ProxySelector proxies = ProxySelector.getDefault();
+      if (proxies != null) {
+        builder.proxy(proxies);
+      }
+      this.client = builder
           .connectTimeout(connectTimeout)
           .followRedirects(HttpClient.Redirect.NEVER)
           .version(HttpClient.Version.HTTP_1_1)

@@ -394,7 +394,7 @@ public final class IssuerKeys {
       try {
         fresh = load(number);
       } catch (IOException | RuntimeException e) {
-        Cached fallback = closed ? null : recordFailure(e, number);
+        Cached fallback = closed ? null : recordFailure(e);
         inFlight.compareAndSet(mine, null);
         if (fallback != null) {
           mine.complete(fallback);
@@ -412,7 +412,7 @@ public final class IssuerKeys {
       mine.completeExceptionally(e);
       try {
         if (!closed) {
-          recordFailure(new IOException("loading the keys failed: " + e, e), number);
+          recordFailure(new IOException("loading the keys failed: " + e, e));
         }
       } catch (Throwable again) {
         e.addSuppressed(again);
@@ -486,7 +486,7 @@ public final class IssuerKeys {
   }
 
   /** Records a failed fetch; returns the last-good snapshot from disk when this was the first load and one is usable. */
-  private Cached recordFailure(Exception e, long number) {
+  private Cached recordFailure(Exception e) {
     int failures = consecutiveFailures + 1;
     consecutiveFailures = failures;
     long backoff = INITIAL_BACKOFF.toMillis() << Math.min(failures - 1, 16);
@@ -496,7 +496,7 @@ public final class IssuerKeys {
     Cached restored = null;
     if (current == null && !snapshotTried && snapshots != null) {
       snapshotTried = true;
-      restored = restoreSnapshot(number);
+      restored = restoreSnapshot();
       current = restored;
     }
     if (!failing) {
@@ -519,7 +519,7 @@ public final class IssuerKeys {
   }
 
   /** The snapshot saved by an earlier run, when it is this issuer's, parses, and is within the maximum staleness. */
-  private Cached restoreSnapshot(long number) {
+  private Cached restoreSnapshot() {
     Optional<KeySnapshots.Snapshot> saved = snapshots.read(issuer);
     if (saved.isEmpty()) {
       return null;
@@ -544,7 +544,8 @@ public final class IssuerKeys {
     }
     // Due for refresh at once: the background refresher keeps trying the key server (with back-off), and its
     // first success replaces these.
-    Cached restored = new Cached(keys, number, fetchedAt, fetchedAt, expiresAt, usableUntil);
+    // Fetch number 0: keys from disk prove nothing about a kid asked for now (it may be newer than they are).
+    Cached restored = new Cached(keys, 0, fetchedAt, fetchedAt, expiresAt, usableUntil);
     cached = restored;
     return restored;
   }
