@@ -43,9 +43,10 @@ import java.util.Set;
  * it is forgotten when its issuer removes the key that signed it. Refused tokens are never remembered.
  *
  * <p>Thread-safe; create one per application and share it, and {@link #close()} it on shutdown. Each trusted
- * issuer's keys are loaded in the background from creation on, cached, and refreshed ahead of expiry by one small
- * daemon thread pool; see {@link TokenGateConfig} for the {@code jwks-*} settings and {@link #health()} for their
- * state.
+ * issuer's keys are loaded in the background from creation on, cached, and refreshed ahead of expiry by a few daemon
+ * threads of its own ({@code tokengate-jwks-<n>-…}); a {@link #validate} never fetches on the calling thread, and
+ * waits for keys at most {@link TokenGateConfig#jwksMaxWait()}. See {@link TokenGateConfig} for the {@code jwks-*}
+ * settings and {@link #health()} for their state.
  */
 public final class TokenValidator implements AutoCloseable {
   private final TokenGateConfig config;
