@@ -6,8 +6,9 @@ import java.time.Duration;
 
 /**
  * The token could not be checked because the issuer's signing keys cannot be had: the key server is unreachable and no
- * usable key is cached. Not the caller's fault, so the filter answers 503 with {@code Retry-After} rather than 401: a
- * 401 would send every client off to fetch a new token that fails the same way.
+ * usable key is cached, or the token names a new key whose rate-limited refresh is pending, or the validator is
+ * closed ({@link #reason()} says which). Not the caller's fault, so the filter answers 503 with {@code Retry-After}
+ * rather than 401: a 401 would send every client off to fetch a new token that fails the same way.
  */
 public final class KeysUnavailableException extends Exception {
   private static final long serialVersionUID = 1L;
