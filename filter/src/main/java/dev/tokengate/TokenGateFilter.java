@@ -293,7 +293,7 @@ public final class TokenGateFilter implements Filter {
       return null;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());
-      notify(() -> listener.onKeysUnavailable());
+      notify(() -> listener.onKeysUnavailable(e.reason()));
       if (canAnswer) {
         responses.unavailable(response, e);
       }

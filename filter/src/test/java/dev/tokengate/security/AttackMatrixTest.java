@@ -31,6 +31,7 @@ import dev.tokengate.testing.TestIssuer;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.URI;
+import java.time.Duration;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -128,6 +129,20 @@ class AttackMatrixTest {
       logs.secret(headers[i]);
     }
     return server.send("GET", path, null, headers);
+  }
+
+  /**
+   * An unknown kid is 401 once a refresh for it could run and did not bring it. The matrix shares its validators, so
+   * earlier unknown kids may have spent the refresh budget (burst 2, one per 30 s); the clock is moved past the
+   * interval first, else the exact answer would be 503 "refresh pending" (see KeyRotationTest).
+   */
+  private void assertUnknownKey(ApiServer server, String token) {
+    refreshAllowedAgain();
+    assertInvalidToken(call(server, token), "The access token was signed with an unknown key");
+  }
+
+  private void refreshAllowedAgain() {
+    clock.advance(Duration.ofSeconds(31));
   }
 
   private static String challenge(String error, String description) {
@@ -269,7 +284,7 @@ class AttackMatrixTest {
       int before = attackerRequests();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"attacker-1\",\"jku\":\""
           + attacker.jwksUri() + "\"}", payload(), Jose.signer(attackerKey));
-      assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
+      assertUnknownKey(api, token);
       assertThat(attackerRequests()).isEqualTo(before);
     }
 
@@ -304,7 +319,7 @@ class AttackMatrixTest {
       String jwk = Jose.publicJwk(attackerKey).toJSONString();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"attacker-1\",\"jwk\":" + jwk + "}", payload(),
           Jose.signer(attackerKey));
-      assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
+      assertUnknownKey(api, token);
     }
 
     @Test
@@ -404,7 +419,7 @@ class AttackMatrixTest {
       String genuine = ecIssuer.token().sign();
       String[] parts = RawJws.parts(genuine);
       String token = b64(header("RS256", "ec-1")) + "." + parts[1] + "." + parts[2];
-      assertInvalidToken(call(ecApi, token), "The access token was signed with an unknown key");
+      assertUnknownKey(ecApi, token);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -476,14 +491,14 @@ class AttackMatrixTest {
     void hostileKid_is401UnknownKey(String kidJson) {
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + kidJson + "\"}", payload(),
           Jose.signer(issuer.key()));
-      assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
+      assertUnknownKey(api, token);
     }
 
     @Test
     void tenKilobyteKid_isTooLongByDefault_andUnknownWhenLongTokensAllowed() {
       String token = RawJws.sign(header("RS256", "k".repeat(10 * 1024)), payload(), Jose.signer(issuer.key()));
       assertInvalidToken(call(api, token), "The access token is too long");
-      assertInvalidToken(call(apiWithLongTokens, token), "The access token was signed with an unknown key");
+      assertUnknownKey(apiWithLongTokens, token);
     }
 
     @Test
@@ -782,6 +797,7 @@ class AttackMatrixTest {
       assertAccepted(callWithHeader(api, "/whoami?access_token=" + query, "Authorization", "Bearer " + header));
       String forged = issuer.tokenSignedWith(attackerKey).sign();
       logs.secret(forged);
+      refreshAllowedAgain();
       assertInvalidToken(callWithHeader(api, "/whoami?access_token=" + header, "Authorization", "Bearer " + forged),
           "The access token was signed with an unknown key");
     }

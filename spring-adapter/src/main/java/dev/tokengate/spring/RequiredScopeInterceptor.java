@@ -13,6 +13,8 @@ import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -25,6 +27,8 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * closed.
  */
 public final class RequiredScopeInterceptor implements HandlerInterceptor {
+  private static final Logger log = LoggerFactory.getLogger(RequiredScopeInterceptor.class);
+
   private final ErrorResponses responses;
   private final ValidationListener listener;
   private final Map<HandlerKey, Optional<ScopeRequirement>> requirements = new ConcurrentHashMap<>();
@@ -34,7 +38,7 @@ public final class RequiredScopeInterceptor implements HandlerInterceptor {
    * ValidationListener} bean.
    *
    * @param realm the realm in {@code WWW-Authenticate}, as {@code tokengate.realm}
-   * @param listener told of each refusal, e.g. to count it
+   * @param listener told of each refusal, e.g. to count it; if it throws, the refusal stands (logged as a warning)
    */
   public RequiredScopeInterceptor(String realm, ValidationListener listener) {
     this.responses = new ErrorResponses(realm);
@@ -54,7 +58,7 @@ public final class RequiredScopeInterceptor implements HandlerInterceptor {
     }
     Optional<ClientPrincipal> principal = TokenGateFilter.principal(request);
     if (principal.isEmpty()) {
-      listener.onTokenMissing();
+      notify(listener::onTokenMissing);
       responses.challenge(response);
       return false;
     }
@@ -62,9 +66,18 @@ public final class RequiredScopeInterceptor implements HandlerInterceptor {
       requirement.get().check(principal.get());
       return true;
     } catch (TokenRejectedException e) {
-      listener.onRejected(e.error(), e.description());
+      notify(() -> listener.onRejected(e.error(), e.description()));
       responses.reject(response, e);
       return false;
+    }
+  }
+
+  // A listener is an observer: its failure must never turn the 401 or 403 into a 500.
+  private static void notify(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("ValidationListener failed; the request's outcome is unchanged", e);
     }
   }
 

@@ -4,7 +4,9 @@ import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.spi.ValidationListener;
+import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -25,18 +27,24 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 
 /**
  * Protects a servlet web application with {@link TokenGateFilter} once {@code tokengate.issuer} (or {@code
- * tokengate.issuers}) is set: a {@link TokenGateConfig} from the {@code tokengate.*} properties, a {@link
- * TokenValidator}, and the filter registered on {@code tokengate.filter.url-patterns}. With Spring MVC it also
- * enforces {@link dev.tokengate.RequiredScope} on controllers and resolves {@link dev.tokengate.ClientPrincipal}
- * handler-method parameters. Every bean backs off when the application defines its own.
+ * tokengate.issuers}) is set, or the application defines its own {@link TokenGateConfig} or {@link TokenValidator}
+ * bean: a {@link TokenGateConfig} from the {@code tokengate.*} properties, a {@link TokenValidator}, and the filter
+ * registered on {@code tokengate.filter.url-patterns} for every dispatch type (with its request firewall on every
+ * path when the mapping is narrower than {@code /*}). With Spring MVC it also enforces {@link
+ * dev.tokengate.RequiredScope} on controllers and resolves {@link dev.tokengate.ClientPrincipal} handler-method
+ * parameters. Every bean backs off when the application defines its own. Where it would otherwise stay off without a
+ * word, {@link TokenGateSafetyAutoConfiguration} fails start-up instead.
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@Conditional(OnTokenGateIssuerCondition.class)
+@Conditional(OnTokenGateActivation.class)
 @EnableConfigurationProperties(TokenGateProperties.class)
 public final class TokenGateAutoConfiguration {
   /** The bean name of the filter's registration. */
   public static final String FILTER_REGISTRATION_BEAN_NAME = "tokenGateFilterRegistration";
+
+  /** The bean name of the request firewall's registration on {@code /*}, when the filter is mapped to less. */
+  public static final String FIREWALL_REGISTRATION_BEAN_NAME = "tokenGateFirewallRegistration";
 
   // A user's validator brings its own configuration, so the properties are not required then.
   @Bean
@@ -63,6 +71,28 @@ public final class TokenGateAutoConfiguration {
     registration.setName("tokengate");
     registration.setUrlPatterns(urlPatterns);
     registration.setOrder(properties.getFilter().getOrder());
+    // Every dispatch: the filter shows the caller it accepted on the REQUEST dispatch to the ASYNC, FORWARD, INCLUDE
+    // and ERROR dispatches of the same request (without validating again), and checks their targets' rules.
+    registration.setDispatcherTypes(EnumSet.allOf(DispatcherType.class));
+    registration.setAsyncSupported(true);
+    return registration;
+  }
+
+  /**
+   * With the filter mapped to fewer paths than {@code /*}, its request firewall still runs on every path: see {@link
+   * RequestFirewallFilter}.
+   */
+  @Bean(FIREWALL_REGISTRATION_BEAN_NAME)
+  @Conditional(OnNarrowedUrlPatterns.class)
+  FilterRegistrationBean<RequestFirewallFilter> tokenGateFirewallRegistration(TokenValidator validator,
+      TokenGateProperties properties, ObjectProvider<ValidationListener> listeners) {
+    FilterRegistrationBean<RequestFirewallFilter> registration = new FilterRegistrationBean<>(
+        new RequestFirewallFilter(validator.config().realm(), new CompositeListener(listeners.orderedStream().toList())));
+    registration.setName("tokengate-firewall");
+    registration.setUrlPatterns(List.of("/*"));
+    registration.setOrder(properties.getFilter().getOrder());
+    registration.setDispatcherTypes(DispatcherType.REQUEST);
+    registration.setAsyncSupported(true);
     return registration;
   }
 
@@ -114,8 +144,13 @@ public final class TokenGateAutoConfiguration {
     }
   }
 
-  /** Calls every listener in order; each call is guarded by the filter. */
+  /**
+   * Calls every listener in order, each isolated: a listener is an observer, so one that throws neither stops the
+   * next nor reaches the caller, where it could turn a 401 or 403 into a 500.
+   */
   static final class CompositeListener implements ValidationListener {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CompositeListener.class);
+
     private final List<ValidationListener> listeners;
 
     CompositeListener(List<ValidationListener> listeners) {
@@ -124,22 +159,32 @@ public final class TokenGateAutoConfiguration {
 
     @Override
     public void onAccepted(dev.tokengate.ClientPrincipal principal) {
-      listeners.forEach(l -> l.onAccepted(principal));
+      each(l -> l.onAccepted(principal));
     }
 
     @Override
     public void onRejected(dev.tokengate.BearerError error, String description) {
-      listeners.forEach(l -> l.onRejected(error, description));
+      each(l -> l.onRejected(error, description));
     }
 
     @Override
     public void onTokenMissing() {
-      listeners.forEach(ValidationListener::onTokenMissing);
+      each(ValidationListener::onTokenMissing);
     }
 
     @Override
     public void onKeysUnavailable() {
-      listeners.forEach(ValidationListener::onKeysUnavailable);
+      each(ValidationListener::onKeysUnavailable);
+    }
+
+    private void each(java.util.function.Consumer<ValidationListener> call) {
+      for (ValidationListener listener : listeners) {
+        try {
+          call.accept(listener);
+        } catch (RuntimeException | LinkageError e) {
+          log.warn("ValidationListener {} failed; the request's outcome is unchanged", listener, e);
+        }
+      }
     }
   }
 }

@@ -7,11 +7,10 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 final class TokenGateFailureAnalyzer extends AbstractFailureAnalyzer<InvalidTokenGatePropertyException> {
   @Override
   protected FailureAnalysis analyze(Throwable rootFailure, InvalidTokenGatePropertyException cause) {
-    return new FailureAnalysis(
-        "tokengate is misconfigured: " + cause.getMessage(),
-        "Correct the property '" + cause.property() + "' in your application configuration"
+    String action = cause.action() != null ? cause.action()
+        : "Correct the property '" + cause.property() + "' in your application configuration"
             + " (application.properties, application.yaml or the environment). Every tokengate.* property is listed"
-            + " in the tokengate README.",
-        cause);
+            + " in the tokengate README.";
+    return new FailureAnalysis("tokengate is misconfigured: " + cause.getMessage(), action, cause);
   }
 }

@@ -2,6 +2,7 @@ package dev.tokengate.spring;
 
 import dev.tokengate.TokenTypePolicy;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,6 +121,21 @@ public class TokenGateProperties {
 
   /** Where the filter is mapped. */
   private final Filter filter = new Filter();
+
+  /** The Actuator management server on its own port (management.server.port). */
+  private final Management management = new Management();
+
+  /**
+   * How many JWKS refreshes for unknown 'kid's may run back to back before jwks-refresh-rate-limit applies, 1 to 10;
+   * a flood of forged kids costs at most this many fetches plus one per interval.
+   */
+  private int jwksRefreshBurst = 2;
+
+  /**
+   * A directory where the last good JWKS of each issuer is saved after every fetch, and read at start-up only when the
+   * key server cannot be reached (used within jwks-max-staleness of its fetch); unset: off.
+   */
+  private Path jwksSnapshotDirectory;
 
   public String getIssuer() {
     return issuer;
@@ -329,8 +345,28 @@ public class TokenGateProperties {
     this.allowFormToken = allowFormToken;
   }
 
+  public int getJwksRefreshBurst() {
+    return jwksRefreshBurst;
+  }
+
+  public void setJwksRefreshBurst(int jwksRefreshBurst) {
+    this.jwksRefreshBurst = jwksRefreshBurst;
+  }
+
+  public Path getJwksSnapshotDirectory() {
+    return jwksSnapshotDirectory;
+  }
+
+  public void setJwksSnapshotDirectory(Path jwksSnapshotDirectory) {
+    this.jwksSnapshotDirectory = jwksSnapshotDirectory;
+  }
+
   public Filter getFilter() {
     return filter;
+  }
+
+  public Management getManagement() {
+    return management;
   }
 
   /** One more trusted issuer: {@code tokengate.issuers[N].*}. */
@@ -394,6 +430,24 @@ public class TokenGateProperties {
 
     public void setOrder(int order) {
       this.order = order;
+    }
+  }
+
+  /** The Actuator management server on its own port: {@code tokengate.management.*}. */
+  public static class Management {
+    /**
+     * Whether the management server on its own port (management.server.port) is protected by the same filter, mapped
+     * the same way, as the application. Setting it to false leaves every Actuator endpoint on that port open to
+     * anyone who can reach the port, and is logged as a warning at start-up.
+     */
+    private boolean protect = true;
+
+    public boolean isProtect() {
+      return protect;
+    }
+
+    public void setProtect(boolean protect) {
+      this.protect = protect;
     }
   }
 }

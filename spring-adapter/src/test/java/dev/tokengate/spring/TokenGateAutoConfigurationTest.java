@@ -9,6 +9,7 @@ import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.testing.TestIssuer;
+import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -30,11 +31,13 @@ class TokenGateAutoConfigurationTest {
   private static final String ISSUER = "https://login.example.com/realms/api";
 
   private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(TokenGateAutoConfiguration.class));
+      .withConfiguration(AutoConfigurations.of(TokenGateSafetyAutoConfiguration.class,
+          TokenGateAutoConfiguration.class));
 
+  // With tokengate.* properties but no issuer it fails instead: StartupChecksTest.
   @Test
-  void withoutIssuer_backsOff() {
-    runner.withPropertyValues("tokengate.audiences=api").run(context -> {
+  void withoutAnyTokengateProperty_backsOff() {
+    runner.run(context -> {
       assertThat(context).hasNotFailed();
       assertThat(context).doesNotHaveBean(TokenValidator.class);
       assertThat(context).doesNotHaveBean(TokenGateAutoConfiguration.FILTER_REGISTRATION_BEAN_NAME);
@@ -59,6 +62,10 @@ class TokenGateAutoConfigurationTest {
       assertThat(registration.getUrlPatterns()).containsExactly("/*");
       assertThat(registration.getOrder()).isEqualTo(-110);
       assertThat(registration.getFilterName()).isEqualTo("tokengate");
+      assertThat(registration.determineDispatcherTypes()).containsExactlyInAnyOrder(DispatcherType.REQUEST,
+          DispatcherType.ASYNC, DispatcherType.FORWARD, DispatcherType.INCLUDE, DispatcherType.ERROR);
+      assertThat(registration.isAsyncSupported()).isTrue();
+      assertThat(context).doesNotHaveBean(TokenGateAutoConfiguration.FIREWALL_REGISTRATION_BEAN_NAME);
       assertThat(context.getBean(TokenValidator.class).config().issuer()).isEqualTo(ISSUER);
     });
   }
@@ -129,6 +136,10 @@ class TokenGateAutoConfigurationTest {
               TokenGateAutoConfiguration.FILTER_REGISTRATION_BEAN_NAME, FilterRegistrationBean.class);
           assertThat(registration.getUrlPatterns()).containsExactly("/api/*", "/admin/*");
           assertThat(registration.getOrder()).isEqualTo(5);
+          FilterRegistrationBean<?> firewall = context.getBean(
+              TokenGateAutoConfiguration.FIREWALL_REGISTRATION_BEAN_NAME, FilterRegistrationBean.class);
+          assertThat(firewall.getUrlPatterns()).containsExactly("/*");
+          assertThat(firewall.getOrder()).isEqualTo(5);
         });
   }
 
@@ -212,7 +223,7 @@ class TokenGateAutoConfigurationTest {
 
   @Test
   void aUsersConfig_replacesTheProperties() {
-    runner.withUserConfiguration(OwnConfig.class).withPropertyValues("tokengate.issuer=" + ISSUER).run(context -> {
+    runner.withUserConfiguration(OwnConfig.class).run(context -> {
       assertThat(context).hasNotFailed();
       assertThat(context.getBean(TokenValidator.class).config().audiences()).containsExactly("own");
     });
@@ -220,7 +231,7 @@ class TokenGateAutoConfigurationTest {
 
   @Test
   void aUsersValidator_isUsedAndLeftToTheUser() {
-    runner.withUserConfiguration(OwnValidator.class).withPropertyValues("tokengate.issuer=" + ISSUER).run(context -> {
+    runner.withUserConfiguration(OwnValidator.class).run(context -> {
       assertThat(context).hasNotFailed().hasSingleBean(TokenValidator.class).hasBean("ownValidator");
       assertThat(context).doesNotHaveBean(TokenGateConfig.class.getName());
     });
@@ -301,6 +312,25 @@ class TokenGateAutoConfigurationTest {
     assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api", "tokengate.clock-skew=10m"),
         "tokengate.clock-skew",
         "tokengate is misconfigured: Property 'tokengate.clock-skew' must be between 0s and 5m, was PT10M");
+  }
+
+  @Test
+  void refreshBurstAndSnapshotDirectory_areBound() {
+    runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+        "tokengate.jwks-refresh-burst=4", "tokengate.jwks-snapshot-directory=target/tokengate-keys").run(context -> {
+          TokenGateConfig config = context.getBean(TokenGateConfig.class);
+          assertThat(config.jwksRefreshBurst()).isEqualTo(4);
+          assertThat(config.jwksSnapshotDirectory()).hasValue(java.nio.file.Path.of("target/tokengate-keys"));
+        });
+    runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api").run(context ->
+        assertThat(context.getBean(TokenGateConfig.class).jwksSnapshotDirectory()).isEmpty());
+  }
+
+  @Test
+  void tooLargeRefreshBurst_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api", "tokengate.jwks-refresh-burst=11"),
+        "tokengate.jwks-refresh-burst",
+        "tokengate is misconfigured: Property 'tokengate.jwks-refresh-burst' must be between 1 and 10, was 11");
   }
 
   @Test

@@ -18,6 +18,7 @@ import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.internal.jwks.IssuerKeys;
+import dev.tokengate.internal.jwks.KeyBinding;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -166,7 +167,8 @@ public final class AccessTokenVerifier {
     }
     byte[] signingInput = Arrays.copyOf(bytes, lastDot);
     Base64URL signature = new DecodedBase64URL(token.substring(lastDot + 1), signatureBytes);
-    if (!signatureValid(header, signingInput, signature, candidates)) {
+    JWSVerifier verifiedBy = signatureVerifier(header, signingInput, signature, candidates);
+    if (verifiedBy == null) {
       throw invalid("The access token signature is invalid");
     }
     checkTimes(claims);
@@ -179,7 +181,8 @@ public final class AccessTokenVerifier {
         // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject().
         claims.getExpirationTime().toInstant(), payload);
     return new VerifiedToken(principal, header.getKeyID(), millisOrAbsent(claims.getNotBeforeTime()),
-        millisOrAbsent(claims.getIssueTime()));
+        millisOrAbsent(claims.getIssueTime()),
+        verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy));
   }
 
   private static long millisOrAbsent(Date date) {
@@ -193,18 +196,19 @@ public final class AccessTokenVerifier {
     return keys == null ? List.of() : keys.verifiersFor(header);
   }
 
-  private static boolean signatureValid(
+  /** The candidate whose key verifies the signature, {@code null} when none does. */
+  private static JWSVerifier signatureVerifier(
       JWSHeader header, byte[] signingInput, Base64URL signature, List<JWSVerifier> candidates) {
     for (JWSVerifier verifier : candidates) {
       try {
         if (verifier.verify(header, signingInput, signature)) {
-          return true;
+          return verifier;
         }
       } catch (JOSEException | RuntimeException e) {
         // A malformed signature (wrong length, bad DER) is simply not a valid one.
       }
     }
-    return false;
+    return null;
   }
 
   private void checkTimes(JWTClaimsSet claims) throws TokenRejectedException {

@@ -1,0 +1,195 @@
+package dev.tokengate.spring;
+
+import dev.tokengate.RequiredScope;
+import dev.tokengate.TokenGateConfig;
+import dev.tokengate.TokenValidator;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * The checks that keep the starter from switching itself off silently, run once all bean definitions are known and
+ * before any bean (or the web server) starts: every {@code tokengate.*} name must be known; properties need tokengate
+ * switched on and must not be shadowed by the application's own {@link TokenGateConfig} or {@link TokenValidator};
+ * {@link RequiredScope} needs tokengate switched on; and tokengate needs a servlet web application.
+ */
+final class TokenGateStartupChecks {
+  /** Still read next to the application's own config or validator: they say where the filter goes. */
+  private static final Set<String> REGISTRATION_GROUPS = Set.of("filter", "management");
+
+  private static final String SWITCH_ON = "Set 'tokengate.issuer' to your authorization server's issuer URL and"
+      + " 'tokengate.audiences' to this API's audience (or list issuers under 'tokengate.issuers[N].issuer', or define"
+      + " a TokenGateConfig bean)";
+
+  private final ConfigurableListableBeanFactory beanFactory;
+  private final List<ConfiguredProperties.Property> properties;
+
+  TokenGateStartupChecks(ConfigurableListableBeanFactory beanFactory, Environment environment) {
+    this.beanFactory = beanFactory;
+    this.properties = ConfiguredProperties.of(environment);
+  }
+
+  /** For a servlet web application. */
+  void checkServletApplication() {
+    checkNamesAreKnown();
+    List<String> ownBeans = ownConfigOrValidatorBeans();
+    boolean active = beanFactory.getBeanNamesForType(TokenValidator.class, true, false).length > 0;
+    if (!active) {
+      checkNoPropertiesWhileOff();
+      checkNoRequiredScopeWhileOff();
+    } else if (!ownBeans.isEmpty()) {
+      checkNoPropertiesShadowedBy(ownBeans);
+    }
+  }
+
+  /**
+   * For a reactive web application: tokengate is a servlet filter and would protect nothing. The one place to change
+   * when WebFlux support comes.
+   */
+  void checkReactiveApplication() {
+    List<String> uses = new ArrayList<>();
+    if (!properties.isEmpty()) {
+      uses.add("properties " + names(properties));
+    }
+    List<String> ownBeans = ownConfigOrValidatorBeans();
+    if (!ownBeans.isEmpty()) {
+      uses.add("beans " + ownBeans);
+    }
+    List<String> scoped = requiredScopeUses();
+    if (!scoped.isEmpty()) {
+      uses.add("@RequiredScope on " + scoped);
+    }
+    if (!uses.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate", "tokengate needs a servlet web application (Spring MVC),"
+          + " but this is a reactive web application (WebFlux), where its filter would check no request; the"
+          + " application uses tokengate through " + String.join(" and ", uses),
+          "Run the application as a servlet web application (depend on spring-boot-starter-webmvc rather than"
+              + " spring-boot-starter-webflux, or set spring.main.web-application-type=servlet), or remove the"
+              + " tokengate starter and its properties, beans and annotations from this application.", null);
+    }
+  }
+
+  private void checkNamesAreKnown() {
+    for (ConfiguredProperties.Property property : properties) {
+      Optional<KnownPropertyNames.Unknown> unknown = KnownPropertyNames.check(property.name());
+      if (unknown.isPresent()) {
+        String suggestion = unknown.get().suggestion();
+        String message = "Property " + property.describe() + " is not a tokengate property"
+            + (suggestion == null ? "" : ": did you mean '" + suggestion + "'?");
+        String action = suggestion == null
+            ? "Remove " + property.describe() + " or correct its name. The tokengate properties are: "
+                + String.join(", ", KnownPropertyNames.all()) + " (README lists them with their meaning)."
+            : "Rename " + property.describe() + " to '" + suggestion + "'" + asVariable(property, suggestion)
+                + ", or remove it.";
+        throw new InvalidTokenGatePropertyException(property.name().toString(), message, action, null);
+      }
+    }
+  }
+
+  private static String asVariable(ConfiguredProperties.Property property, String suggestion) {
+    if (!property.written().startsWith("environment variable ")) {
+      return "";
+    }
+    ConfigurationPropertyName name = ConfigurationPropertyName.of(suggestion);
+    StringBuilder variable = new StringBuilder();
+    for (int i = 0; i < name.getNumberOfElements(); i++) {
+      variable.append(i == 0 ? "" : "_").append(name.getElement(i, Form.UNIFORM).toUpperCase(java.util.Locale.ROOT));
+    }
+    return " (environment variable " + variable + ")";
+  }
+
+  private void checkNoPropertiesWhileOff() {
+    if (!properties.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate.issuer", "Properties " + names(properties)
+          + " are set but tokengate is not switched on: neither 'tokengate.issuer' nor 'tokengate.issuers[N].issuer'"
+          + " is set and there is no TokenGateConfig or TokenValidator bean, so no request would be checked",
+          SWITCH_ON + "; or remove the tokengate.* properties if this application is not to be protected.", null);
+    }
+  }
+
+  private void checkNoRequiredScopeWhileOff() {
+    List<String> scoped = requiredScopeUses();
+    if (!scoped.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate.issuer", "@RequiredScope is on " + scoped
+          + " but tokengate is not switched on: neither 'tokengate.issuer' nor 'tokengate.issuers[N].issuer' is set"
+          + " and there is no TokenGateConfig or TokenValidator bean, so these handlers would answer without any"
+          + " token check", SWITCH_ON + ".", null);
+    }
+  }
+
+  private void checkNoPropertiesShadowedBy(List<String> ownBeans) {
+    List<ConfiguredProperties.Property> shadowed = properties.stream()
+        .filter(property -> !REGISTRATION_GROUPS.contains(
+            property.name().getElement(KnownPropertyNames.PREFIX.getNumberOfElements(), Form.UNIFORM)))
+        .toList();
+    if (!shadowed.isEmpty()) {
+      throw new InvalidTokenGatePropertyException(shadowed.get(0).name().toString(), "Properties " + names(shadowed)
+          + " are set, but the application's own " + ownBeans + " replaces them, so they would be ignored",
+          "Build these settings into " + ownBeans + " and remove the properties, or remove the bean and configure"
+              + " tokengate with the properties alone. Next to your own TokenGateConfig or TokenValidator bean only"
+              + " tokengate.filter.* and tokengate.management.* are read.", null);
+    }
+  }
+
+  /** The application's TokenGateConfig and TokenValidator beans (not the auto-configuration's), as "type 'name'". */
+  private List<String> ownConfigOrValidatorBeans() {
+    List<String> own = new ArrayList<>();
+    for (Class<?> type : List.of(TokenGateConfig.class, TokenValidator.class)) {
+      for (String name : beanFactory.getBeanNamesForType(type, true, false)) {
+        if (!beanFactory.containsBeanDefinition(name) || !TokenGateAutoConfiguration.class.getName()
+            .equals(beanFactory.getBeanDefinition(name).getFactoryBeanName())) {
+          own.add(type.getSimpleName() + " '" + name + "'");
+        }
+      }
+    }
+    return own;
+  }
+
+  /** The classes and methods of beans carrying {@link RequiredScope}, directly or as a meta-annotation; sorted. */
+  private List<String> requiredScopeUses() {
+    List<String> uses = new ArrayList<>();
+    for (String name : beanFactory.getBeanDefinitionNames()) {
+      BeanDefinition definition = beanFactory.getBeanDefinition(name);
+      if (definition.getRole() == BeanDefinition.ROLE_INFRASTRUCTURE) {
+        continue;
+      }
+      Class<?> type;
+      try {
+        type = beanFactory.getType(name, false);
+      } catch (RuntimeException | LinkageError e) {
+        continue;
+      }
+      if (type == null) {
+        continue;
+      }
+      type = ClassUtils.getUserClass(type);
+      if (AnnotatedElementUtils.hasAnnotation(type, RequiredScope.class)) {
+        uses.add(type.getName());
+        continue;
+      }
+      for (Method method : ReflectionUtils.getUniqueDeclaredMethods(type, ReflectionUtils.USER_DECLARED_METHODS)) {
+        if (AnnotatedElementUtils.hasAnnotation(method, RequiredScope.class)) {
+          uses.add(type.getName() + "." + method.getName() + "()");
+        }
+      }
+    }
+    uses.sort(null);
+    return uses;
+  }
+
+  private static String names(List<ConfiguredProperties.Property> properties) {
+    return properties.stream().map(ConfiguredProperties.Property::describe)
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+}

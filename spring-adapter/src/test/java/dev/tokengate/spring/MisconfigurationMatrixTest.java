@@ -1,0 +1,177 @@
+package dev.tokengate.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokengate.RequiredScope;
+import dev.tokengate.TokenGateConfig;
+import dev.tokengate.TokenGateFilter;
+import dev.tokengate.TokenValidator;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Every configuration, right or wrong, ends in one of two ways: tokengate protects the application (its validator and
+ * its filter on every path the mapping names), or start-up fails with a message naming the property. No case starts
+ * unprotected. Each case is a real context start of the starter's auto-configuration.
+ */
+class MisconfigurationMatrixTest {
+  private static final String ISSUER = "https://login.example.com/realms/api";
+
+  private static final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(TokenGateSafetyAutoConfiguration.class,
+          TokenGateAutoConfiguration.class));
+
+  /** A start: its properties and user beans, and the property a failure must name (null: it must protect). */
+  record Case(String name, List<String> properties, List<Class<?>> beans, String failsNaming) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Case> cases() {
+    return Stream.of(
+        protects("issuer and audiences", "tokengate.issuer=" + ISSUER, "tokengate.audiences=api"),
+        protects("issuers list alone", "tokengate.issuers[0].issuer=" + ISSUER, "tokengate.issuers[0].audiences=api"),
+        protects("allow-any-audience", "tokengate.issuer=" + ISSUER, "tokengate.allow-any-audience=true"),
+        protects("narrower url-patterns", "tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+            "tokengate.filter.url-patterns=/api/*"),
+        protects("camelCase names", "tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+            "tokengate.typPolicy=strict", "tokengate.publicPaths=/health"),
+        protectsWith("a TokenGateConfig bean, no properties", List.of(OwnConfig.class)),
+        protectsWith("a TokenValidator bean, no properties", List.of(OwnValidator.class)),
+        protectsWith("a TokenGateConfig bean and @RequiredScope", List.of(OwnConfig.class, Scoped.class)),
+        protectsWith("a TokenGateConfig bean and filter properties", List.of(OwnConfig.class),
+            "tokengate.filter.url-patterns=/api/*", "tokengate.management.protect=true"),
+        fails("issuer without audiences", "tokengate.audiences", "tokengate.issuer=" + ISSUER),
+        fails("blank issuer", "tokengate.issuer", "tokengate.issuer=", "tokengate.audiences=api"),
+        fails("relative issuer", "tokengate.issuer", "tokengate.issuer=login.example.com", "tokengate.audiences=api"),
+        fails("misspelled issuer", "tokengate.isuer", "tokengate.isuer=" + ISSUER, "tokengate.audiences=api"),
+        fails("audiences without issuer", "tokengate.issuer", "tokengate.audiences=api"),
+        fails("only public paths", "tokengate.issuer", "tokengate.public-paths=/health"),
+        fails("only management.protect", "tokengate.issuer", "tokengate.management.protect=false"),
+        fails("misspelled typ-policy", "tokengate.typ-polciy", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.typ-polciy=strict"),
+        fails("singular public-path", "tokengate.public-path", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.public-path=/health"),
+        fails("singular url-pattern", "tokengate.filter.url-pattern", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.filter.url-pattern=/api/*"),
+        fails("misspelled name in an issuers entry", "tokengate.issuers[0].audiance", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.issuers[0].issuer=https://b.example.com",
+            "tokengate.issuers[0].audiance=b"),
+        fails("an off switch that does not exist", "tokengate.enabled", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.enabled=false"),
+        fails("issuers entry without issuer", "tokengate.issuers[0].issuer", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.issuers[0].audiences=b"),
+        fails("empty url-patterns", "tokengate.filter.url-patterns", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.filter.url-patterns="),
+        fails("relative url-pattern", "tokengate.filter.url-patterns", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.filter.url-patterns=api/*"),
+        fails("clock skew too long", "tokengate.clock-skew", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.clock-skew=10m"),
+        fails("unknown typ-policy value", "tokengate.typ-policy", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.typ-policy=strcit"),
+        fails("unparseable filter order", "tokengate.filter.order", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.filter.order=first"),
+        fails("HS256 without a secret", "tokengate.algorithms", "tokengate.issuer=" + ISSUER,
+            "tokengate.audiences=api", "tokengate.algorithms=HS256"),
+        failsWith("@RequiredScope without tokengate", "tokengate.issuer", List.of(Scoped.class)),
+        failsWith("a TokenGateConfig bean and config properties", "tokengate.audiences", List.of(OwnConfig.class),
+            "tokengate.audiences=api"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void eitherProtectsOrFailsNamingTheProperty(Case c) {
+    WebApplicationContextRunner start = runner.withPropertyValues(c.properties().toArray(String[]::new))
+        .withUserConfiguration(c.beans().toArray(Class<?>[]::new));
+    start.run(context -> {
+      if (c.failsNaming() == null) {
+        assertProtected(context);
+      } else {
+        assertFailsNaming(context, c.failsNaming());
+      }
+    });
+  }
+
+  private static void assertProtected(AssertableWebApplicationContext context) {
+    assertThat(context).hasNotFailed().hasSingleBean(TokenValidator.class).hasSingleBean(RequiredScopeInterceptor.class);
+    Map<String, FilterRegistrationBean> registrations = context.getBeansOfType(FilterRegistrationBean.class);
+    assertThat(registrations.values()).filteredOn(registration -> registration.getFilter() instanceof TokenGateFilter)
+        .singleElement().satisfies(registration -> assertThat(registration.isEnabled()).isTrue());
+  }
+
+  private static void assertFailsNaming(AssertableWebApplicationContext context, String property) {
+    assertThat(context).hasFailed();
+    Throwable failure = context.getStartupFailure();
+    FailureAnalysis ours = new TokenGateFailureAnalyzer().analyze(failure);
+    if (ours != null) {
+      assertThat(((InvalidTokenGatePropertyException) ours.getCause()).property()).isEqualTo(property);
+      assertThat(ours.getDescription()).contains("'" + property + "'");
+    } else {
+      // A value Spring Boot cannot convert: its own bind failure, whose analysis names the property too
+      // ("Failed to bind properties under 'tokengate.typ-policy' to dev.tokengate.TokenTypePolicy").
+      Throwable cause = failure;
+      while (cause != null && !(cause instanceof BindException)) {
+        cause = cause.getCause();
+      }
+      assertThat(cause).as("failure %s", failure).isInstanceOf(BindException.class);
+      assertThat(((BindException) cause).getName()).hasToString(property);
+    }
+  }
+
+  private static Case protects(String name, String... properties) {
+    return new Case(name, Arrays.asList(properties), List.of(), null);
+  }
+
+  private static Case protectsWith(String name, List<Class<?>> beans, String... properties) {
+    return new Case(name, Arrays.asList(properties), beans, null);
+  }
+
+  private static Case fails(String name, String property, String... properties) {
+    return new Case(name, Arrays.asList(properties), List.of(), property);
+  }
+
+  private static Case failsWith(String name, String property, List<Class<?>> beans, String... properties) {
+    return new Case(name, Arrays.asList(properties), beans, property);
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnConfig {
+    @Bean
+    TokenGateConfig ownConfig() {
+      return TokenGateConfig.builder().issuer(ISSUER).audiences("own").build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnValidator {
+    @Bean(destroyMethod = "close")
+    TokenValidator ownValidator() {
+      return TokenValidator.create(TokenGateConfig.builder().issuer(ISSUER).audiences("own").build());
+    }
+  }
+
+  @RestController
+  @RequiredScope("admin")
+  static class Scoped {
+    @GetMapping("/admin")
+    String admin() {
+      return "admin";
+    }
+  }
+}
