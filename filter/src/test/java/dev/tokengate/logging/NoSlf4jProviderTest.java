@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
+import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.log.OperatorLog;
 import dev.tokengate.support.ApiServer;
+import dev.tokengate.support.Poll;
 import dev.tokengate.testing.TestIssuer;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -32,6 +34,24 @@ class NoSlf4jProviderTest {
         assertThat(record.getLevel()).isEqualTo(Level.INFO);
         assertThat(record.getLoggerName()).isEqualTo("dev.tokengate.TokenGateFilter");
         assertThat(record.getMessage()).startsWith("tokengate protects '").contains(issuer.issuer());
+      });
+    }
+  }
+
+  @Test
+  void withoutProvider_keyServerTrouble_reachesJavaUtilLogging() {
+    assertThat(LoggerFactory.getILoggerFactory()).isInstanceOf(NOPLoggerFactory.class);
+
+    try (JulCapture jul = JulCapture.on(IssuerKeys.class); TestIssuer issuer = TestIssuer.start()) {
+      issuer.failJwks(500);
+      ApiServer api = ApiServer.start(TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").build());
+      try (api) {
+        assertThat(api.get("/whoami", issuer.token().sign()).statusCode()).isEqualTo(503);
+      }
+      Poll.until("a key-server warning in java.util.logging", () -> !jul.records.isEmpty());
+      assertThat(jul.records).anySatisfy(record -> {
+        assertThat(record.getLevel()).isEqualTo(Level.WARNING);
+        assertThat(record.getMessage()).startsWith("Cannot load the signing keys of issuer " + issuer.issuer());
       });
     }
   }

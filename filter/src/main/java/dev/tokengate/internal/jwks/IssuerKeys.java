@@ -8,6 +8,7 @@ import com.nimbusds.jose.JWSVerifier;
 import dev.tokengate.IssuerHealth;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.KeysUnavailableException.Reason;
+import dev.tokengate.internal.log.OperatorLog;
 import java.io.IOException;
 import java.net.URI;
 import java.text.ParseException;
@@ -27,8 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one owner of an issuer's JWKS lifecycle: discovery, fetch, the cached {@link KeySet}, refresh ahead of expiry,
@@ -65,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * seen again after a refresh that began later is unknown for sure, and answered 401.
  */
 public final class IssuerKeys {
-  private static final Logger log = LoggerFactory.getLogger(IssuerKeys.class);
+  // Key-server trouble reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog log = OperatorLog.forClass(IssuerKeys.class);
   private static final long NEVER = Long.MIN_VALUE;
   private static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);

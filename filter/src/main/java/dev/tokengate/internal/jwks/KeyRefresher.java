@@ -1,5 +1,6 @@
 package dev.tokengate.internal.jwks;
 
+import dev.tokengate.internal.log.OperatorLog;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,8 +12,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The threads of a validator, all daemon and named {@code tokengate-jwks-<n>-…}: one scheduler that only decides
@@ -27,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * cannot starve it.
  */
 public final class KeyRefresher implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(KeyRefresher.class);
+  // Key-server trouble reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog log = OperatorLog.forClass(KeyRefresher.class);
   private static final Duration TICK = Duration.ofMillis(250);
   /** How long {@link #close()} waits for the threads to end; a fetch ends at once when interrupted. */
   public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);

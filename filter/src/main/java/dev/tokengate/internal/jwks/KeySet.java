@@ -16,6 +16,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokengate.internal.log.OperatorLog;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,8 +26,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An immutable snapshot of an issuer's usable signing keys, each already turned into a verifier, so that the hot path
@@ -37,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * RSA keys under 2048 bits, and EC keys on curves no accepted algorithm uses.
  */
 public final class KeySet {
-  private static final Logger log = LoggerFactory.getLogger(KeySet.class);
+  // Key-server trouble reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog log = OperatorLog.forClass(KeySet.class);
   private static final int MIN_RSA_BITS = 2048;
   private static final Set<JWSAlgorithm> RSA_ALGORITHMS = Set.of(
       JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,

@@ -1,6 +1,7 @@
 package dev.tokengate.internal.jwks;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokengate.internal.log.OperatorLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -16,8 +17,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The last good JWKS of each issuer on disk ({@code jwks-snapshot-directory}), so that an instance restarted while its
@@ -27,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * fetched, so that {@code jwks-max-staleness} counts from the fetch, not from the restart.
  */
 public final class KeySnapshots {
-  private static final Logger log = LoggerFactory.getLogger(KeySnapshots.class);
+  // Key-server trouble reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog log = OperatorLog.forClass(KeySnapshots.class);
   private static final String FORMAT = "tokengate-jwks-snapshot/1";
 
   /** A saved JWKS document, when it was fetched, and the {@code max-age} it came with. */

@@ -12,7 +12,7 @@ import org.slf4j.helpers.NOPLoggerFactory;
  * provider: SLF4J then prints one warning and discards everything, and a wrong issuer would show only as 401s. In
  * that case (and with {@code slf4j-nop}, which discards alike) these messages go to {@code java.util.logging} under the
  * same logger name, which Tomcat writes to its {@code catalina} log and Jetty to its console log. Where a provider is
- * bound they go to SLF4J only, never twice.
+ * bound they go to SLF4J only, never twice. DEBUG details go to SLF4J only.
  */
 public final class OperatorLog {
   private final Logger slf4j;
@@ -50,6 +50,11 @@ public final class OperatorLog {
     } else {
       fallback(Level.WARNING, format, arguments);
     }
+  }
+
+  /** Logs at DEBUG through SLF4J only: details for whoever has configured a provider to see them. */
+  public void debug(String format, Object... arguments) {
+    slf4j.debug(format, arguments);
   }
 
   private void fallback(Level level, String format, Object[] arguments) {
