@@ -23,6 +23,7 @@ class StartupSummaryLoggingTest {
     try (JulCapture jul = JulCapture.on(TokenGateFilter.class);
         TestIssuer issuer = TestIssuer.start();
         ApiServer api = ApiServer.start(TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").build())) {
+      assertThat(api.get("/whoami", null).statusCode()).isEqualTo(401);
       assertThat(appender.list).filteredOn(event -> event.getFormattedMessage().startsWith("tokengate protects '"))
           .singleElement()
           .satisfies(event -> assertThat(event.getFormattedMessage()).contains(issuer.issuer()));
