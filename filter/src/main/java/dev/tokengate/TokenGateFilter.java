@@ -215,8 +215,8 @@ public final class TokenGateFilter implements Filter {
     boolean shared = false;
     boolean coveredByAnother = false;
     for (Map.Entry<String, ? extends FilterRegistration> entry : registrations.entrySet()) {
-      String className = entry.getValue().getClassName();
       FilterRegistration other = entry.getValue();
+      String className = other.getClassName();
       if (!entry.getKey().equals(name) && (RequestFirewallFilter.class.getName().equals(className)
           || TokenGateFilter.class.getName().equals(className))) {
         shared |= !isEmpty(other.getUrlPatternMappings()) || !isEmpty(other.getServletNameMappings());
