@@ -305,9 +305,8 @@ public final class TokenGateFilter implements Filter {
       for (ScopeRequirement requirement : pathRules.requirementsFor(request.getMethod(), path)) {
         requirement.check(principal);
       }
-      Optional<ScopeRequirement> onServlet = servletScopes.requirementFor(mapping, request.getMethod());
-      if (onServlet.isPresent()) {
-        onServlet.get().check(principal);
+      for (ScopeRequirement requirement : servletScopes.requirementFor(mapping, request.getMethod())) {
+        requirement.check(principal);
       }
       return true;
     } catch (TokenRejectedException e) {

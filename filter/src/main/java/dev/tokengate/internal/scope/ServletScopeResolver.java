@@ -6,7 +6,10 @@ import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
+import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,15 +18,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the {@link RequiredScope} of the servlet a request is mapped to: on its {@code doGet}/{@code doPost}/...
- * method first, else on its class. Reflection runs once per servlet class; the answer per HTTP method is cached.
+ * method (or the method it overrides) first, else on its class (or a superclass). Reflection runs once per servlet
+ * class; the answer per HTTP method is cached.
  */
 public final class ServletScopeResolver {
   private static final Logger log = LoggerFactory.getLogger(ServletScopeResolver.class);
-  private static final Optional<ScopeRequirement> NONE = Optional.empty();
+  private static final List<ScopeRequirement> NONE = List.of();
 
-  private static final ClassValue<Map<String, Optional<ScopeRequirement>>> BY_CLASS = new ClassValue<>() {
+  private static final ClassValue<Map<String, List<ScopeRequirement>>> BY_CLASS = new ClassValue<>() {
     @Override
-    protected Map<String, Optional<ScopeRequirement>> computeValue(Class<?> type) {
+    protected Map<String, List<ScopeRequirement>> computeValue(Class<?> type) {
       return new ConcurrentHashMap<>();
     }
   };
@@ -35,13 +39,13 @@ public final class ServletScopeResolver {
     this.context = context;
   }
 
-  /** The requirement of the servlet the request is mapped to, if it carries {@link RequiredScope}. */
-  public Optional<ScopeRequirement> requirementFor(HttpServletRequest request) {
+  /** The requirements of the servlet the request is mapped to, from its {@link RequiredScope}s; all must hold. */
+  public List<ScopeRequirement> requirementFor(HttpServletRequest request) {
     return requirementFor(request.getHttpServletMapping(), request.getMethod());
   }
 
-  /** The requirement of the servlet {@code mapping} names (the target of a dispatch), for an HTTP method. */
-  public Optional<ScopeRequirement> requirementFor(HttpServletMapping mapping, String httpMethod) {
+  /** The requirements of the servlet {@code mapping} names (the target of a dispatch), for an HTTP method. */
+  public List<ScopeRequirement> requirementFor(HttpServletMapping mapping, String httpMethod) {
     if (mapping == null || mapping.getServletName() == null) {
       return NONE;
     }
@@ -71,41 +75,58 @@ public final class ServletScopeResolver {
     return loader != null ? loader : Thread.currentThread().getContextClassLoader();
   }
 
-  static Optional<ScopeRequirement> resolve(Class<?> servletClass, String httpMethod) {
-    Method handler = handler(servletClass, handlerName(httpMethod));
-    if (handler == null && httpMethod.equals("HEAD")) {
+  static List<ScopeRequirement> resolve(Class<?> servletClass, String httpMethod) {
+    List<ScopeRequirement> requirements = new ArrayList<>(2);
+    RequiredScope onHandler = annotatedHandler(servletClass, handlerName(httpMethod));
+    if (onHandler == null && httpMethod.equals("HEAD")) {
       // HttpServlet answers HEAD by running doGet, so doGet's requirement holds for HEAD too.
-      handler = handler(servletClass, "doGet");
+      onHandler = annotatedHandler(servletClass, "doGet");
     }
-    RequiredScope annotation = handler == null ? null : handler.getAnnotation(RequiredScope.class);
-    if (annotation == null) {
-      annotation = servletClass.getAnnotation(RequiredScope.class);
+    if (onHandler == null) {
+      onHandler = annotatedClass(servletClass);
     }
-    return annotation == null ? NONE : Optional.of(ScopeRequirement.of(annotation));
+    if (onHandler != null) {
+      requirements.add(ScopeRequirement.of(onHandler));
+    }
+    return List.copyOf(requirements);
   }
 
-  /** The most specific declaration of a handler method in the application's classes, above HttpServlet. */
-  private static Method handler(Class<?> servletClass, String name) {
+  /**
+   * The requirement of the nearest declaration of a handler method, in the application's classes above HttpServlet,
+   * that carries one. An override without the annotation keeps the requirement of the method it overrides (as
+   * Spring's annotation lookup does for controllers): adding behaviour to a guarded doGet must not unguard it.
+   */
+  private static RequiredScope annotatedHandler(Class<?> servletClass, String name) {
     if (name == null) {
       return null;
     }
     for (Class<?> type = servletClass; type != null && type != HttpServlet.class && type != Object.class;
         type = type.getSuperclass()) {
-      Method method = declaredHandler(type, name);
-      if (method != null) {
-        return method;
+      for (Method method : type.getDeclaredMethods()) {
+        if (method.getName().equals(name) && method.getParameterCount() == 2 && !method.isSynthetic()) {
+          RequiredScope annotation = requiredScope(method);
+          if (annotation != null) {
+            return annotation;
+          }
+        }
       }
     }
     return null;
   }
 
-  private static Method declaredHandler(Class<?> type, String name) {
-    for (Method method : type.getDeclaredMethods()) {
-      if (method.getName().equals(name) && method.getParameterCount() == 2 && !method.isSynthetic()) {
-        return method;
+  /** The requirement of the nearest class in the hierarchy that carries one. */
+  private static RequiredScope annotatedClass(Class<?> servletClass) {
+    for (Class<?> type = servletClass; type != null && type != Object.class; type = type.getSuperclass()) {
+      RequiredScope annotation = requiredScope(type);
+      if (annotation != null) {
+        return annotation;
       }
     }
     return null;
+  }
+
+  private static RequiredScope requiredScope(AnnotatedElement element) {
+    return element.getDeclaredAnnotation(RequiredScope.class);
   }
 
   private static String handlerName(String httpMethod) {
