@@ -120,6 +120,9 @@ class ServletAnnotationBypassTest {
   @CsvSource(delimiter = '|', textBlock = """
       GET    | /overriding/x
       HEAD   | /overriding/x
+      GET    | /meta-class/x
+      GET    | /meta-method/x
+      HEAD   | /meta-method/x
       """)
   void annotatedServlet_demandsTheScope(String method, String path) {
     HttpResponse<String> refused =

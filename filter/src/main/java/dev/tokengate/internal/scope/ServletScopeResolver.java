@@ -6,11 +6,14 @@ import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -18,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the {@link RequiredScope} of the servlet a request is mapped to: on its {@code doGet}/{@code doPost}/...
- * method (or the method it overrides) first, else on its class (or a superclass). Reflection runs once per servlet
- * class; the answer per HTTP method is cached.
+ * method (or the method it overrides) first, else on its class (or a superclass); directly or as a meta-annotation.
+ * Reflection runs once per servlet class; the answer per HTTP method is cached.
  */
 public final class ServletScopeResolver {
   private static final Logger log = LoggerFactory.getLogger(ServletScopeResolver.class);
@@ -114,7 +117,7 @@ public final class ServletScopeResolver {
     return null;
   }
 
-  /** The requirement of the nearest class in the hierarchy that carries one. */
+  /** The requirement of the nearest class in the hierarchy that carries one, directly or as a meta-annotation. */
   private static RequiredScope annotatedClass(Class<?> servletClass) {
     for (Class<?> type = servletClass; type != null && type != Object.class; type = type.getSuperclass()) {
       RequiredScope annotation = requiredScope(type);
@@ -125,8 +128,31 @@ public final class ServletScopeResolver {
     return null;
   }
 
+  /**
+   * {@link RequiredScope} on an element, directly or through the user's own annotation that carries it (its Target
+   * allows ANNOTATION_TYPE, and the Spring adapter honours it so): read directly only, {@code @AdminOnly} on a servlet
+   * guarded nothing.
+   */
   private static RequiredScope requiredScope(AnnotatedElement element) {
-    return element.getDeclaredAnnotation(RequiredScope.class);
+    RequiredScope direct = element.getDeclaredAnnotation(RequiredScope.class);
+    return direct != null ? direct : metaAnnotation(element.getDeclaredAnnotations(), new HashSet<>());
+  }
+
+  private static RequiredScope metaAnnotation(Annotation[] annotations, Set<Class<?>> seen) {
+    for (Annotation annotation : annotations) {
+      Class<? extends Annotation> type = annotation.annotationType();
+      if (type.getName().startsWith("java.lang.annotation.") || !seen.add(type)) {
+        continue;
+      }
+      RequiredScope found = type.getDeclaredAnnotation(RequiredScope.class);
+      if (found == null) {
+        found = metaAnnotation(type.getDeclaredAnnotations(), seen);
+      }
+      if (found != null) {
+        return found;
+      }
+    }
+    return null;
   }
 
   private static String handlerName(String httpMethod) {
