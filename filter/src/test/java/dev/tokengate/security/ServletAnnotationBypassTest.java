@@ -123,6 +123,9 @@ class ServletAnnotationBypassTest {
       GET    | /meta-class/x
       GET    | /meta-method/x
       HEAD   | /meta-method/x
+      GET    | /service/x
+      POST   | /service/x
+      DELETE | /service/x
       """)
   void annotatedServlet_demandsTheScope(String method, String path) {
     HttpResponse<String> refused =

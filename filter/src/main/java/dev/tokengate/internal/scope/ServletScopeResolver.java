@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the {@link RequiredScope} of the servlet a request is mapped to: on its {@code doGet}/{@code doPost}/...
  * method (or the method it overrides) first, else on its class (or a superclass); directly or as a meta-annotation.
- * Reflection runs once per servlet class; the answer per HTTP method is cached.
+ * One on {@code service()} holds for every HTTP method as well. Reflection runs once per servlet class; the answer
+ * per HTTP method is cached.
  */
 public final class ServletScopeResolver {
   private static final Logger log = LoggerFactory.getLogger(ServletScopeResolver.class);
@@ -90,6 +91,12 @@ public final class ServletScopeResolver {
     }
     if (onHandler != null) {
       requirements.add(ScopeRequirement.of(onHandler));
+    }
+    // service() runs before any do* method and, when overridden, may handle every method itself: a requirement on
+    // it holds for every request, on top of the handler's. Read as it was, it was silently ignored.
+    RequiredScope onService = annotatedHandler(servletClass, "service");
+    if (onService != null) {
+      requirements.add(ScopeRequirement.of(onService));
     }
     return List.copyOf(requirements);
   }
