@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class ServletScopeResolver {
   private static final Logger log = LoggerFactory.getLogger(ServletScopeResolver.class);
   private static final List<ScopeRequirement> NONE = List.of();
+  /** The cache key of every HTTP method without a do* handler; not a valid method token, so never sent. */
+  private static final String OTHER_METHODS = "(other)";
 
   private static final ClassValue<Map<String, List<ScopeRequirement>>> BY_CLASS = new ClassValue<>() {
     @Override
@@ -57,8 +59,17 @@ public final class ServletScopeResolver {
     if (servletClass.isEmpty()) {
       return NONE;
     }
+    // The method is the client's text, and any token is a method: keyed by it as sent, the cache grew by one entry
+    // per made-up method ("A1", "A2", ...) for as long as the application ran. Every method without a do* handler
+    // has the same requirements (class and service()), so they share one entry.
+    String key = handlerName(httpMethod) == null ? OTHER_METHODS : httpMethod;
     return BY_CLASS.get(servletClass.get())
-        .computeIfAbsent(httpMethod, method -> resolve(servletClass.get(), method));
+        .computeIfAbsent(key, method -> resolve(servletClass.get(), method));
+  }
+
+  /** How many answers are cached for a servlet class; for tests that prove the cache is bounded. */
+  static int cachedAnswers(Class<?> servletClass) {
+    return BY_CLASS.get(servletClass).size();
   }
 
   private Optional<Class<?>> servletClass(String servletName) {
