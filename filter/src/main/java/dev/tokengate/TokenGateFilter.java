@@ -6,6 +6,7 @@ import dev.tokengate.internal.http.AuthenticatedRequest;
 import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
+import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
@@ -14,16 +15,21 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -156,7 +162,36 @@ public final class TokenGateFilter implements Filter {
     responses = new ErrorResponses(config.realm());
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
     servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
+    requireAnnotatedServletsCovered(filterConfig);
     log.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
+  }
+
+  /**
+   * Fails start-up when a servlet carrying {@link RequiredScope} can receive requests this filter is not mapped to
+   * ({@code <url-pattern>/api/*</url-pattern>} in front of an annotated servlet on {@code /admin/*}): such a servlet
+   * ran without any token, its annotation guarding nothing, and nothing said so.
+   */
+  private void requireAnnotatedServletsCovered(FilterConfig filterConfig) throws ServletException {
+    ServletContext context = filterConfig.getServletContext();
+    FilterRegistration registration = context.getFilterRegistration(filterConfig.getFilterName());
+    if (registration == null) {
+      return;
+    }
+    Collection<String> filterPatterns = registration.getUrlPatternMappings();
+    Collection<String> filterServlets = registration.getServletNameMappings();
+    for (ServletRegistration servlet : context.getServletRegistrations().values()) {
+      if (filterServlets.contains(servlet.getName()) || filterServlets.contains("*")
+          || !servletScopes.carriesRequiredScope(servlet.getName())) {
+        continue;
+      }
+      List<String> uncovered = FilterCoverage.uncovered(filterPatterns, servlet.getMappings());
+      if (!uncovered.isEmpty()) {
+        throw new ServletException("tokengate filter '" + filterConfig.getFilterName() + "' is mapped to "
+            + filterPatterns + ", but servlet '" + servlet.getName() + "' carries @RequiredScope and is mapped to "
+            + uncovered + ", which the filter does not see: it would run without any token. Map the filter to /*"
+            + " (or to these patterns, or to the servlet by name).");
+      }
+    }
   }
 
   @Override

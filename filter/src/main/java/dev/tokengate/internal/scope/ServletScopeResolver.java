@@ -72,6 +72,29 @@ public final class ServletScopeResolver {
     return BY_CLASS.get(servletClass).size();
   }
 
+  /**
+   * Whether the named servlet carries {@link RequiredScope} anywhere the filter reads it: its class or a superclass,
+   * or a handler or {@code service()} method, directly or as a meta-annotation.
+   */
+  public boolean carriesRequiredScope(String servletName) {
+    Optional<Class<?>> servletClass = servletClasses.computeIfAbsent(servletName, this::servletClass);
+    if (servletClass.isEmpty()) {
+      return false;
+    }
+    if (annotatedClass(servletClass.get()) != null) {
+      return true;
+    }
+    for (Class<?> type = servletClass.get(); type != null && type != HttpServlet.class && type != Object.class;
+        type = type.getSuperclass()) {
+      for (Method method : type.getDeclaredMethods()) {
+        if (!method.isSynthetic() && requiredScope(method) != null) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private Optional<Class<?>> servletClass(String servletName) {
     ServletRegistration registration = context.getServletRegistration(servletName);
     if (registration == null || registration.getClassName() == null) {
