@@ -6,6 +6,7 @@ import dev.tokengate.internal.http.AuthenticatedRequest;
 import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
+import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
@@ -18,6 +19,7 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
@@ -161,7 +163,10 @@ public final class TokenGateFilter implements Filter {
             + e.getMessage(), e);
       }
     }
+    // The mapping checks run before the validator exists, so that a refused start leaves no key-refresh thread.
     sharesFirewall = checkFirewallCoversEveryPath(filterConfig);
+    servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
+    requireAnnotatedServletsCovered(filterConfig);
     if (validator == null) {
       validator = TokenValidator.create(config);
       ownsValidator = true;
@@ -169,7 +174,6 @@ public final class TokenGateFilter implements Filter {
     extractor = new BearerTokenExtractor(config.allowQueryToken(), config.allowFormToken(), config.maxTokenLength());
     responses = new ErrorResponses(config.realm());
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
-    servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
     log.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
   }
 
@@ -248,6 +252,44 @@ public final class TokenGateFilter implements Filter {
     return values == null ? List.of() : values.stream().sorted().toList();
   }
 
+  /**
+   * Fails start-up when a servlet carrying {@link RequiredScope} can receive requests this filter is not mapped to
+   * ({@code <url-pattern>/api/*</url-pattern>} in front of an annotated servlet on {@code /admin/*}): such a servlet
+   * ran without any token, its annotation guarding nothing, and nothing said so.
+   */
+  private void requireAnnotatedServletsCovered(FilterConfig filterConfig) throws ServletException {
+    ServletContext context = filterConfig.getServletContext();
+    FilterRegistration registration;
+    Collection<? extends ServletRegistration> servlets;
+    try {
+      registration = context == null ? null : context.getFilterRegistration(filterConfig.getFilterName());
+      servlets = registration == null ? List.of() : context.getServletRegistrations().values();
+    } catch (UnsupportedOperationException e) {
+      return; // as in checkFirewallCoversEveryPath: no mapping to judge
+    }
+    if (registration == null
+        || (isEmpty(registration.getUrlPatternMappings()) && isEmpty(registration.getServletNameMappings()))) {
+      return;
+    }
+    Collection<String> filterPatterns =
+        registration.getUrlPatternMappings() == null ? List.of() : registration.getUrlPatternMappings();
+    Collection<String> filterServlets =
+        registration.getServletNameMappings() == null ? List.of() : registration.getServletNameMappings();
+    for (ServletRegistration servlet : servlets) {
+      if (filterServlets.contains(servlet.getName()) || filterServlets.contains("*")
+          || !servletScopes.carriesRequiredScope(servlet.getName())) {
+        continue;
+      }
+      List<String> uncovered = FilterCoverage.uncovered(filterPatterns, servlet.getMappings());
+      if (!uncovered.isEmpty()) {
+        throw new ServletException("tokengate filter '" + filterConfig.getFilterName() + "' is mapped to "
+            + filterPatterns + ", but servlet '" + servlet.getName() + "' carries @RequiredScope and is mapped to "
+            + uncovered + ", which the filter does not see: it would run without any token. Map the filter to /*"
+            + " (or to these patterns, or to the servlet by name).");
+      }
+    }
+  }
+
   @Override
   public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
       throws IOException, ServletException {
@@ -275,7 +317,7 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     String path = pathWithinApplication(request);
-    if (pathRules.isPublic(path)) {
+    if (isPublic(path, request.getHttpServletMapping(), request.getMethod())) {
       chain.doFilter(request, response);
       return;
     }
@@ -312,7 +354,7 @@ public final class TokenGateFilter implements Filter {
             : null;
     boolean canAnswer = (type == DispatcherType.FORWARD || type == DispatcherType.ASYNC) && !response.isCommitted();
     ClientPrincipal principal = knownPrincipal(request);
-    if (pathRules.isPublic(path)) {
+    if (isPublic(path, mapping, request.getMethod())) {
       chain.doFilter(principal == null ? request : new AuthenticatedRequest(request, response, principal), response);
       return;
     }
@@ -337,6 +379,16 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     chain.doFilter(new AuthenticatedRequest(request, response, principal), response);
+  }
+
+  /**
+   * Whether the target needs no token: its path is public and its servlet carries no {@link RequiredScope}. A
+   * servlet that demands scopes is never run without a caller because a public-path pattern also covers it (a
+   * {@code /public/*} that reaches further than meant, a servlet moved under it): the annotation is the more specific
+   * statement, and the Spring adapter fails closed the same way for annotated handlers on public paths.
+   */
+  private boolean isPublic(String path, HttpServletMapping mapping, String method) {
+    return pathRules.isPublic(path) && servletScopes.requirementFor(mapping, method).isEmpty();
   }
 
   private static void notRun(DispatcherType type, String path, boolean answered) {
@@ -395,9 +447,8 @@ public final class TokenGateFilter implements Filter {
       for (ScopeRequirement requirement : pathRules.requirementsFor(request.getMethod(), path)) {
         requirement.check(principal);
       }
-      Optional<ScopeRequirement> onServlet = servletScopes.requirementFor(mapping, request.getMethod());
-      if (onServlet.isPresent()) {
-        onServlet.get().check(principal);
+      for (ScopeRequirement requirement : servletScopes.requirementFor(mapping, request.getMethod())) {
+        requirement.check(principal);
       }
       return true;
     } catch (TokenRejectedException e) {
