@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A web.xml that maps the filter to some paths only while a servlet carrying {@code @RequiredScope} sits elsewhere:
  * that servlet would answer without any token. Start-up fails instead, naming the servlet and the fix. Real Jetty.
+ * The request firewall is mapped to every path, as a narrow mapping requires (see NarrowMappingTest), so that the
+ * check under test is the servlet coverage one.
  */
 class FilterMappingGapTest {
   @TempDir Path webapp;
@@ -68,6 +70,11 @@ class FilterMappingGapTest {
     Files.writeString(webInf.resolve("web.xml"), """
         <?xml version="1.0" encoding="UTF-8"?>
         <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+          <filter>
+            <filter-name>firewall</filter-name>
+            <filter-class>dev.tokengate.RequestFirewallFilter</filter-class>
+          </filter>
+          <filter-mapping><filter-name>firewall</filter-name><url-pattern>/*</url-pattern></filter-mapping>
           <filter>
             <filter-name>tokengate</filter-name>
             <filter-class>dev.tokengate.TokenGateFilter</filter-class>
