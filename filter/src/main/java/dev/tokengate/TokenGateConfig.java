@@ -621,6 +621,13 @@ public final class TokenGateConfig {
           throw new IllegalArgumentException(
               "Setting 'public-paths' entries must start with '/' or '*.', was '" + pattern + "'");
         }
+        if (pattern.equals("/")) {
+          // As a servlet mapping '/' is the default servlet, which matches every path: read as "the root page" it
+          // would silently open the whole application.
+          throw new IllegalArgumentException("Setting 'public-paths' entry '/' would make every path public (in"
+              + " servlet url-patterns '/' is the default mapping, which matches everything); write '/*' to open"
+              + " every path on purpose, or name the page, e.g. '/index.html'");
+        }
         reachable("Setting 'public-paths' entry '" + pattern + "' ", pattern);
         this.publicPaths.add(pattern);
       }

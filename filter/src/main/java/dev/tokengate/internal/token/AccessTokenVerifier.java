@@ -130,6 +130,13 @@ public final class AccessTokenVerifier {
       payload = JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot));
       claims = JWTClaimsSet.parse(payload);
       signatureBytes = java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(bytes, lastDot + 1, bytes.length));
+      for (String audience : claims.getAudience()) {
+        // Nimbus keeps a JSON null inside "aud": [null, "api"]; the immutable audience sets below throw on it,
+        // which answered a signed token 500. An audience that is not a string is malformed like any other.
+        if (audience == null) {
+          throw new ParseException("aud holds null", 0);
+        }
+      }
     } catch (ParseException | RuntimeException e) {
       // Nimbus reports wrong claim types and broken JSON alike as ParseException; both are the token's fault.
       throw logged(invalid("The access token is malformed"));
