@@ -118,6 +118,13 @@ public final class TokenGateAutoConfiguration {
       return new RequiredScopeCoverageCheck(beanFactory, mappings);
     }
 
+    // Scope rules match case-sensitively: case-insensitive routing would walk around them.
+    @Bean
+    CaseInsensitiveRoutingCheck tokenGateCaseInsensitiveRoutingCheck(TokenValidator validator,
+        ObjectProvider<org.springframework.web.servlet.handler.AbstractHandlerMapping> mappings) {
+      return new CaseInsensitiveRoutingCheck(validator, mappings);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     ClientPrincipalArgumentResolver clientPrincipalArgumentResolver() {
