@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -24,6 +25,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.mvc.method.RequestMappingInfoHandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 /**
@@ -107,6 +109,20 @@ public final class TokenGateAutoConfiguration {
         ObjectProvider<ValidationListener> listeners) {
       return new RequiredScopeInterceptor(validator.config().realm(),
           new CompositeListener(listeners.orderedStream().toList()));
+    }
+
+    // The interceptor sees @RequestMapping handler methods only: @RequiredScope anywhere else fails start-up.
+    @Bean
+    static RequiredScopeCoverageCheck tokenGateRequiredScopeCoverageCheck(ConfigurableListableBeanFactory beanFactory,
+        ObjectProvider<RequestMappingInfoHandlerMapping> mappings) {
+      return new RequiredScopeCoverageCheck(beanFactory, mappings);
+    }
+
+    // Scope rules match case-sensitively: case-insensitive routing would walk around them.
+    @Bean
+    CaseInsensitiveRoutingCheck tokenGateCaseInsensitiveRoutingCheck(TokenValidator validator,
+        ObjectProvider<org.springframework.web.servlet.handler.AbstractHandlerMapping> mappings) {
+      return new CaseInsensitiveRoutingCheck(validator, mappings);
     }
 
     @Bean

@@ -106,8 +106,53 @@ final class TokenGateConfigFactory {
             "Property 'tokengate.filter.url-patterns' entries must start with '/' or '*.', was '" + pattern + "'",
             null);
       }
+      if (!isServletUrlPattern(pattern)) {
+        throw new InvalidTokenGatePropertyException("tokengate.filter.url-patterns",
+            "Property 'tokengate.filter.url-patterns' entry '" + pattern + "' is not a servlet url-pattern: the"
+                + " container reads it as one exact path, so the filter would check no request under it (and its"
+                + " request firewall on /* would hide that from the filter's own mapping check)",
+            "Write servlet url-patterns, not Spring MVC path patterns: '/*' for every path, '/prefix/*' for every"
+                + " path under a prefix" + suggestion(pattern) + ", '*.extension', or one exact path without '*' or"
+                + " blanks.", null);
+      }
     }
     return List.copyOf(patterns);
+  }
+
+  /**
+   * Whether the container matches {@code pattern} the way it reads: Tomcat accepts {@code /api/**}, {@code /api*},
+   * {@code /**} or {@code "/api/* "} (logging "suspicious" at INFO at most) and treats each as one exact path, which no
+   * request has, and {@code /} as the root alone. Such a mapping checks nothing, while the firewall on {@code /*}
+   * (registered because the mapping is not {@code /*}) satisfies the filter's "mapped to less than /*" check, so the
+   * application used to start unprotected. {@code *.tar.gz} never matches either: the container takes the last dot.
+   */
+  private static boolean isServletUrlPattern(String pattern) {
+    for (int i = 0; i < pattern.length(); i++) {
+      if (pattern.charAt(i) <= ' ' || pattern.charAt(i) == 0x7f) {
+        return false;
+      }
+    }
+    if (pattern.equals("/")) {
+      return false;
+    }
+    if (pattern.startsWith("*.")) {
+      String extension = pattern.substring(2);
+      return !extension.isEmpty() && extension.indexOf('*') < 0 && extension.indexOf('.') < 0
+          && extension.indexOf('/') < 0;
+    }
+    int star = pattern.indexOf('*');
+    return star < 0 || (star == pattern.length() - 1 && pattern.endsWith("/*"));
+  }
+
+  private static String suggestion(String pattern) {
+    int star = pattern.indexOf('*');
+    String stripped = pattern.strip();
+    if (star < 0) {
+      return stripped.equals(pattern) ? " (for every path, '/*')" : " (did you mean '" + stripped + "'?)";
+    }
+    int slash = pattern.lastIndexOf('/', star);
+    String prefix = slash <= 0 ? "" : pattern.substring(0, slash);
+    return " (did you mean '" + prefix + "/*'?)";
   }
 
   /**

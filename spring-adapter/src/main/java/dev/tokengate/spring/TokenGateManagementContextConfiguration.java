@@ -20,7 +20,6 @@ import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.AbstractFilterRegistrationBean;
@@ -37,7 +36,8 @@ import org.springframework.context.annotation.Configuration;
  */
 @ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnBean(TokenValidator.class)
+// Not @ConditionalOnBean(TokenValidator.class): an application's own TokenGateFilter bean built from a config in code
+// has no TokenValidator bean, and its management port answered anyone. The post-processor decides below.
 final class TokenGateManagementContextConfiguration {
   private static final Logger log = LoggerFactory.getLogger(TokenGateManagementContextConfiguration.class);
 
@@ -50,6 +50,9 @@ final class TokenGateManagementContextConfiguration {
         ApplicationContext parent = child.getParent();
         Map<String, AbstractFilterRegistrationBean<?>> registrations = tokengateRegistrations(parent);
         if (registrations.isEmpty()) {
+          if (parent.getBeanNamesForType(TokenValidator.class).length == 0) {
+            return; // tokengate is not in use in this application
+          }
           throw new InvalidTokenGatePropertyException("tokengate.management.protect", "tokengate protects this"
               + " application but finds no TokenGateFilter registration to put in front of the management server"
               + " on its own port (management.server.port), which would answer without any token check",

@@ -17,6 +17,8 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -32,8 +34,9 @@ class MisconfigurationMatrixTest {
   private static final String ISSUER = "https://login.example.com/realms/api";
 
   private static final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+      // Spring MVC as in an application: its handler mappings are what @RequiredScope is checked against.
       .withConfiguration(AutoConfigurations.of(TokenGateSafetyAutoConfiguration.class,
-          TokenGateAutoConfiguration.class));
+          TokenGateAutoConfiguration.class, DispatcherServletAutoConfiguration.class, WebMvcAutoConfiguration.class));
 
   /** A start: its properties and user beans, and the property a failure must name (null: it must protect). */
   record Case(String name, List<String> properties, List<Class<?>> beans, String failsNaming) {
