@@ -8,6 +8,7 @@ import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
 import dev.tokengate.internal.log.OperatorLog;
 import dev.tokengate.internal.scope.FilterCoverage;
+import dev.tokengate.internal.scope.PathPattern;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
@@ -218,6 +219,16 @@ public final class TokenGateFilter implements Filter {
           + " calls it (Spring's MockMvc, a filter delegating to it) chooses its requests, so its mapping is not"
           + " checked here", name);
       return false;
+    }
+    // A Spring- or Ant-style pattern ('/api/**', '/api*') is, for the container, one exact path: the filter would
+    // guard that literal path and nothing else, and the application would start open.
+    for (String pattern : own.getUrlPatternMappings() == null ? List.<String>of() : own.getUrlPatternMappings()) {
+      try {
+        PathPattern.of(pattern);
+      } catch (IllegalArgumentException e) {
+        throw new ServletException("tokengate filter '" + name + "' is misconfigured: its url-pattern '" + pattern
+            + "' " + e.getMessage() + ". Map it to /* and list the paths that need no token in 'public-paths'", e);
+      }
     }
     boolean shared = false;
     boolean coveredByAnother = false;

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
@@ -106,6 +107,18 @@ class NarrowMappingTest {
     webXml(tokengateMapping("<url-pattern>/</url-pattern>"));
     assertThatThrownBy(() -> start(UriCompliance.DEFAULT))
         .hasStackTraceContaining(narrowMessage("tokengate", "[/]", "[]"));
+  }
+
+  // For the container '/api/**' is one exact path: next to the firewall filter, tokengate would guard that literal path
+  // and nothing else.
+  @ParameterizedTest
+  @ValueSource(strings = {"/api/**", "/**", "/api*", "/api/*/orders"})
+  void antStylePattern_nextToTheFirewallFilter_failsStartup_namingIt(String pattern) throws Exception {
+    webXml(firewallMapping("/*") + tokengateMapping("<url-pattern>" + pattern + "</url-pattern>"));
+    assertThatThrownBy(() -> start(UriCompliance.DEFAULT))
+        .hasStackTraceContaining("tokengate filter 'tokengate' is misconfigured: its url-pattern '" + pattern
+            + "' can never match: servlet url-patterns allow '*' only as a last '/*'")
+        .hasStackTraceContaining("Map it to /* and list the paths that need no token in 'public-paths'");
   }
 
   @Test
