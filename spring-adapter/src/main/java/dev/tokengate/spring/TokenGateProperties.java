@@ -124,6 +124,9 @@ public class TokenGateProperties {
   /** The Actuator management server on its own port (management.server.port). */
   private final Management management = new Management();
 
+  /** Spring Security integration. */
+  private final Security security = new Security();
+
   public String getIssuer() {
     return issuer;
   }
@@ -338,6 +341,28 @@ public class TokenGateProperties {
 
   public Management getManagement() {
     return management;
+  }
+
+  public Security getSecurity() {
+    return security;
+  }
+
+  /** Spring Security integration: {@code tokengate.security.*}. */
+  public static class Security {
+    /**
+     * Put in front of each scope to make the caller's Spring Security authorities, as Spring Security's resource
+     * server does: scope orders:read becomes the authority SCOPE_orders:read, for hasAuthority('SCOPE_orders:read').
+     * May be empty.
+     */
+    private String authorityPrefix = "SCOPE_";
+
+    public String getAuthorityPrefix() {
+      return authorityPrefix;
+    }
+
+    public void setAuthorityPrefix(String authorityPrefix) {
+      this.authorityPrefix = authorityPrefix;
+    }
   }
 
   /** One more trusted issuer: {@code tokengate.issuers[N].*}. */

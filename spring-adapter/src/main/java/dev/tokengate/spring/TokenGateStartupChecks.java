@@ -26,7 +26,7 @@ import org.springframework.util.ReflectionUtils;
  */
 final class TokenGateStartupChecks {
   /** Still read next to the application's own config or validator: they say where the filter goes. */
-  private static final Set<String> REGISTRATION_GROUPS = Set.of("filter", "management");
+  private static final Set<String> REGISTRATION_GROUPS = Set.of("filter", "management", "security");
 
   private static final String SWITCH_ON = "Set 'tokengate.issuer' to your authorization server's issuer URL and"
       + " 'tokengate.audiences' to this API's audience (or list issuers under 'tokengate.issuers[N].issuer', or define"
@@ -138,7 +138,7 @@ final class TokenGateStartupChecks {
           + " are set, but the application's own " + ownBeans + " replaces them, so they would be ignored",
           "Build these settings into " + ownBeans + " and remove the properties, or remove the bean and configure"
               + " tokengate with the properties alone. Next to your own TokenGateConfig or TokenValidator bean only"
-              + " tokengate.filter.* and tokengate.management.* are read.", null);
+              + " tokengate.filter.*, tokengate.management.* and tokengate.security.* are read.", null);
     }
   }
 

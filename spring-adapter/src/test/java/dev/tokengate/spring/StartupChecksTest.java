@@ -191,7 +191,7 @@ class StartupChecksTest {
               + " [TokenGateConfig 'ownConfig'] replaces them, so they would be ignored",
           "Build these settings into [TokenGateConfig 'ownConfig'] and remove the properties, or remove the bean and"
               + " configure tokengate with the properties alone. Next to your own TokenGateConfig or TokenValidator"
-              + " bean only tokengate.filter.* and tokengate.management.* are read.");
+              + " bean only tokengate.filter.*, tokengate.management.* and tokengate.security.* are read.");
     }
 
     @Test
