@@ -48,7 +48,8 @@ final class TokenGateManagementContextConfiguration {
       return beanFactory -> {
         ApplicationContext parent = child.getParent();
         Map<String, AbstractFilterRegistrationBean<?>> registrations = tokengateRegistrations(parent);
-        if (registrations.isEmpty()) {
+        // The firewall alone checks no token (tokengate.filter.enabled=false): that port would be open.
+        if (registrations.values().stream().noneMatch(r -> r.getFilter() instanceof TokenGateFilter)) {
           throw new InvalidTokenGatePropertyException("tokengate.management.protect", "tokengate protects this"
               + " application but finds no TokenGateFilter registration to put in front of the management server"
               + " on its own port (management.server.port), which would answer without any token check",

@@ -412,6 +412,21 @@ public class TokenGateProperties {
      */
     private int order = DEFAULT_FILTER_ORDER;
 
+    /**
+     * Whether tokengate's filter checks requests. Set it to false only to use tokengate as the JwtDecoder (or
+     * ReactiveJwtDecoder) of Spring Security's oauth2ResourceServer(): start-up then fails unless a Spring Security
+     * filter chain validates bearer tokens. The request firewall stays on every path.
+     */
+    private boolean enabled = true;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
     public List<String> getUrlPatterns() {
       return urlPatterns;
     }

@@ -32,17 +32,23 @@ final class TokenGateStartupChecks {
       + " 'tokengate.audiences' to this API's audience (or list issuers under 'tokengate.issuers[N].issuer', or define"
       + " a TokenGateConfig bean)";
 
+  private static final String BEARER_TOKEN_FILTER =
+      "org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter";
+
   private final ConfigurableListableBeanFactory beanFactory;
   private final List<ConfiguredProperties.Property> properties;
+  private final Environment environment;
 
   TokenGateStartupChecks(ConfigurableListableBeanFactory beanFactory, Environment environment) {
     this.beanFactory = beanFactory;
+    this.environment = environment;
     this.properties = ConfiguredProperties.of(environment);
   }
 
   /** For a servlet web application. */
   void checkServletApplication() {
     checkNamesAreKnown();
+    checkFilterDisabledOnlyForSpringSecurity();
     List<String> ownBeans = ownConfigOrValidatorBeans();
     boolean active = beanFactory.getBeanNamesForType(TokenValidator.class, true, false).length > 0;
     if (!active) {
@@ -77,6 +83,20 @@ final class TokenGateStartupChecks {
           "Run the application as a servlet web application (depend on spring-boot-starter-webmvc rather than"
               + " spring-boot-starter-webflux, or set spring.main.web-application-type=servlet), or remove the"
               + " tokengate starter and its properties, beans and annotations from this application.", null);
+    }
+  }
+
+  /** tokengate.filter.enabled=false only makes sense with Spring Security's resource server, which then validates. */
+  private void checkFilterDisabledOnlyForSpringSecurity() {
+    boolean disabled = !org.springframework.boot.context.properties.bind.Binder.get(environment)
+        .bind("tokengate.filter.enabled", Boolean.class).orElse(true);
+    if (disabled && !ClassUtils.isPresent(BEARER_TOKEN_FILTER, beanFactory.getBeanClassLoader())) {
+      throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Property 'tokengate.filter.enabled' is"
+          + " false, but Spring Security's resource server (spring-security-oauth2-resource-server) is not on the"
+          + " classpath, so no request would have its token checked",
+          "Remove 'tokengate.filter.enabled' to let tokengate's filter check every request, or add"
+              + " spring-security-oauth2-resource-server and configure oauth2ResourceServer(o -> o.jwt(...)) with"
+              + " tokengate's JwtDecoder.", null);
     }
   }
 

@@ -9,12 +9,14 @@ import java.util.List;
 import java.util.TreeSet;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.authority.FactorGrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
 /**
  * The caller tokengate accepted, as Spring Security sees it: {@link #getPrincipal()} is the {@link ClientPrincipal}
- * (so {@code @AuthenticationPrincipal ClientPrincipal caller} works), {@link #getName()} its client id, and one
- * authority per scope, {@code SCOPE_orders:read} by default ({@code tokengate.security.authority-prefix}). There are
+ * (so {@code @AuthenticationPrincipal ClientPrincipal caller} works), {@link #getName()} its client id, one
+ * authority per scope, {@code SCOPE_orders:read} by default ({@code tokengate.security.authority-prefix}), and, as
+ * Spring Security's resource server gives, the {@code FACTOR_BEARER} factor authority. There are
  * no credentials: the token is never kept.
  *
  * <p>Immutable. Made for one request and never stored in a session.
@@ -45,6 +47,8 @@ public final class ClientAuthentication extends AbstractAuthenticationToken {
     for (String scope : new TreeSet<>(principal.scopes())) {
       authorities.add(new SimpleGrantedAuthority(prefix + scope));
     }
+    // As Spring Security's own resource server does: the caller proved a bearer token (multi-factor rules).
+    authorities.add(FactorGrantedAuthority.fromAuthority(FactorGrantedAuthority.BEARER_AUTHORITY));
     return authorities;
   }
 

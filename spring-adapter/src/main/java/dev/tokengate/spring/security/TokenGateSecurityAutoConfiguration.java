@@ -9,7 +9,14 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import dev.tokengate.spring.ResourceServerChecks;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -38,6 +45,31 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 public final class TokenGateSecurityAutoConfiguration {
   /** The bean name of the customizer Spring Security applies to every {@link HttpSecurity}. */
   public static final String HTTP_SECURITY_CUSTOMIZER_BEAN_NAME = "tokenGateHttpSecurityCustomizer";
+
+  /** Mode 2: Spring Security's oauth2ResourceServer(jwt) validates, with tokengate's engine as its decoder. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({JwtDecoder.class, BearerTokenAuthenticationFilter.class})
+  static class ResourceServerSupport {
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "tokengate.filter.enabled", havingValue = false)
+    JwtDecoder tokenGateJwtDecoder(TokenValidator validator) {
+      return new TokenGateJwtDecoder(validator);
+    }
+
+    @Bean
+    Customizer<HttpSecurity> tokenGateKeysUnavailableCustomizer(TokenValidator validator) {
+      KeysUnavailableAnswerFilter filter = new KeysUnavailableAnswerFilter(validator.config().realm());
+      return http -> http.addFilterBefore(filter, BearerTokenAuthenticationFilter.class);
+    }
+
+    @Bean
+    static ResourceServerChecks tokenGateResourceServerChecks(ListableBeanFactory beanFactory,
+        org.springframework.core.env.Environment environment) {
+      return new ResourceServerChecks(beanFactory, org.springframework.boot.context.properties.bind.Binder
+          .get(environment).bind("tokengate.filter.enabled", Boolean.class).orElse(true));
+    }
+  }
 
   @Bean(HTTP_SECURITY_CUSTOMIZER_BEAN_NAME)
   Customizer<HttpSecurity> tokenGateHttpSecurityCustomizer(TokenValidator validator, TokenGateProperties properties,

@@ -79,7 +79,7 @@ class SpringSecurityFilterModeTest {
     HttpResponse<String> response = http.get("/api/me", issuer.token().clientId("billing-service").sign());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("billing-service ClientAuthentication"
-        + " [SCOPE_countries:read, SCOPE_orders:write] " + issuer.issuer() + " credentials=null");
+        + " [SCOPE_countries:read, SCOPE_orders:write, FACTOR_BEARER] " + issuer.issuer() + " credentials=null");
     assertThat(counters.accepted.get() - accepted).isEqualTo(1);
     // Stateless: nothing kept in a session.
     assertThat(response.headers().firstValue("Set-Cookie")).isEmpty();
@@ -147,7 +147,7 @@ class SpringSecurityFilterModeTest {
     assertThat(none.statusCode()).isEqualTo(401);
     assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\"");
 
-    HttpResponse<String> forged = http.get("/api/me", issuer.tokenSignedWith(SigningKey.rsa("forger")).sign());
+    HttpResponse<String> forged = http.get("/api/me", issuer.tokenSignedWith(SigningKey.rsa("forger")).kid(issuer.key().kid()).sign());
     assertThat(forged.statusCode()).isEqualTo(401);
     assertThat(forged.headers().firstValue("WWW-Authenticate").orElseThrow())
         .startsWith("Bearer realm=\"api\", error=\"invalid_token\"");
@@ -245,7 +245,7 @@ class SpringSecurityFilterModeTest {
       Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
       ClientAuthentication client = (ClientAuthentication) authentication;
       return caller.clientId() + " " + authentication.getClass().getSimpleName() + " "
-          + authentication.getAuthorities() + " " + client.issuer() + " credentials=" + client.getCredentials();
+          + authentication.getAuthorities().stream().map(a -> a.getAuthority()).toList() + " " + client.issuer() + " credentials=" + client.getCredentials();
     }
 
     @GetMapping("/api/admin")
