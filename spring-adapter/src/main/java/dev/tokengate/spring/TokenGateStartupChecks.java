@@ -35,6 +35,16 @@ final class TokenGateStartupChecks {
   private static final String BEARER_TOKEN_FILTER =
       "org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter";
 
+  private static final List<String> REACTIVE_RESOURCE_SERVER = List.of(
+      "org.springframework.security.config.web.server.ServerHttpSecurity",
+      "org.springframework.security.oauth2.server.resource.web.server.authentication"
+          + ".ServerBearerTokenAuthenticationConverter",
+      "org.springframework.security.oauth2.jwt.ReactiveJwtDecoder", "reactor.core.publisher.Mono");
+
+  /** Read only by the servlet filter (and its registration): meaningless, or dangerous if relied on, in WebFlux. */
+  private static final Set<String> SERVLET_ONLY =
+      Set.of("public-paths", "scope-rules", "filter", "management", "allow-query-token", "allow-form-token");
+
   private final ConfigurableListableBeanFactory beanFactory;
   private final List<ConfiguredProperties.Property> properties;
   private final Environment environment;
@@ -60,8 +70,9 @@ final class TokenGateStartupChecks {
   }
 
   /**
-   * For a reactive web application: tokengate is a servlet filter and would protect nothing. The one place to change
-   * when WebFlux support comes.
+   * For a reactive web application: tokengate works there only as the ReactiveJwtDecoder of Spring Security's
+   * resource server ({@link TokenGateReactiveSecurityAutoConfiguration}); without it, or with settings only the servlet
+   * filter enforces, requests would go unchecked.
    */
   void checkReactiveApplication() {
     List<String> uses = new ArrayList<>();
@@ -76,13 +87,39 @@ final class TokenGateStartupChecks {
     if (!scoped.isEmpty()) {
       uses.add("@RequiredScope on " + scoped);
     }
-    if (!uses.isEmpty()) {
+    if (uses.isEmpty()) {
+      return;
+    }
+    ClassLoader loader = beanFactory.getBeanClassLoader();
+    if (!REACTIVE_RESOURCE_SERVER.stream().allMatch(type -> ClassUtils.isPresent(type, loader))) {
       throw new InvalidTokenGatePropertyException("tokengate", "tokengate needs a servlet web application (Spring MVC),"
-          + " but this is a reactive web application (WebFlux), where its filter would check no request; the"
-          + " application uses tokengate through " + String.join(" and ", uses),
-          "Run the application as a servlet web application (depend on spring-boot-starter-webmvc rather than"
-              + " spring-boot-starter-webflux, or set spring.main.web-application-type=servlet), or remove the"
-              + " tokengate starter and its properties, beans and annotations from this application.", null);
+          + " or, in a reactive web application (WebFlux), Spring Security's resource server, where tokengate is its"
+          + " ReactiveJwtDecoder; this is a reactive web application without Spring Security's resource server, where"
+          + " no request would be checked; the application uses tokengate through " + String.join(" and ", uses),
+          "Add spring-boot-starter-security and spring-security-oauth2-resource-server and configure"
+              + " oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults())) in a SecurityWebFilterChain; or run the"
+              + " application as a servlet web application (spring-boot-starter-webmvc, or"
+              + " spring.main.web-application-type=servlet); or remove the tokengate starter and its properties,"
+              + " beans and annotations from this application.", null);
+    }
+    checkNamesAreKnown();
+    if (!scoped.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate", "@RequiredScope is on " + scoped + ", but in a reactive"
+          + " (WebFlux) application nothing enforces it, so these handlers would answer callers without the scope",
+          "Require the scope with Spring Security instead: .pathMatchers(...).hasAuthority(\"SCOPE_orders:read\") in"
+              + " the SecurityWebFilterChain, or @PreAuthorize(\"hasAuthority('SCOPE_orders:read')\") with"
+              + " @EnableReactiveMethodSecurity; and remove @RequiredScope.", null);
+    }
+    List<ConfiguredProperties.Property> servletOnly = properties.stream()
+        .filter(property -> SERVLET_ONLY.contains(
+            property.name().getElement(KnownPropertyNames.PREFIX.getNumberOfElements(), Form.UNIFORM)))
+        .toList();
+    if (!servletOnly.isEmpty()) {
+      throw new InvalidTokenGatePropertyException(servletOnly.get(0).name().toString(), "Properties "
+          + names(servletOnly) + " are set, but only tokengate's servlet filter reads them, and a reactive (WebFlux)"
+          + " application has none: they would be ignored, and scope-rules would go unenforced",
+          "Express these rules in the SecurityWebFilterChain (.pathMatchers(...).permitAll(),"
+              + " .hasAuthority(\"SCOPE_...\")) and remove the properties.", null);
     }
   }
 

@@ -9,6 +9,7 @@ import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenRejectedException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -93,6 +94,18 @@ public final class ValidatedTokenCache {
           verified.notBeforeMillis(), verified.issuedAtMillis()));
     }
     return verified.principal();
+  }
+
+  /**
+   * The principal of a token that passed full validation before and is still within its times; empty otherwise. A
+   * lookup only: it never verifies, never waits.
+   */
+  public Optional<ClientPrincipal> lookup(String token) {
+    if (cache == null) {
+      return Optional.empty();
+    }
+    Entry entry = cache.getIfPresent(new TokenKey(token));
+    return entry != null && withinTimes(entry, clock.millis()) ? Optional.of(entry.principal()) : Optional.empty();
   }
 
   /**
