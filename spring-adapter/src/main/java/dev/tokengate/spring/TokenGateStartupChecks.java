@@ -112,7 +112,7 @@ final class TokenGateStartupChecks {
     }
     List<ConfiguredProperties.Property> servletOnly = properties.stream()
         .filter(property -> SERVLET_ONLY.contains(
-            property.name().getElement(KnownPropertyNames.PREFIX.getNumberOfElements(), Form.UNIFORM)))
+            property.name().getElement(KnownPropertyNames.PREFIX.getNumberOfElements(), Form.DASHED)))
         .toList();
     if (!servletOnly.isEmpty()) {
       throw new InvalidTokenGatePropertyException(servletOnly.get(0).name().toString(), "Properties "

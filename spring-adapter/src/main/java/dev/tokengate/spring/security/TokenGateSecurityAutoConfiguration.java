@@ -10,7 +10,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -50,9 +49,10 @@ public final class TokenGateSecurityAutoConfiguration {
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass({JwtDecoder.class, BearerTokenAuthenticationFilter.class})
   static class ResourceServerSupport {
+    // Also next to tokengate's filter: a chain with oauth2ResourceServer() then builds, and ResourceServerChecks fails
+    // start-up saying what to change, rather than Spring Security failing on a missing JwtDecoder.
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnBooleanProperty(name = "tokengate.filter.enabled", havingValue = false)
     JwtDecoder tokenGateJwtDecoder(TokenValidator validator) {
       return new TokenGateJwtDecoder(validator);
     }
