@@ -110,6 +110,12 @@ final class TokenGateStartupChecks {
               + " the SecurityWebFilterChain, or @PreAuthorize(\"hasAuthority('SCOPE_orders:read')\") with"
               + " @EnableReactiveMethodSecurity; and remove @RequiredScope.", null);
     }
+    boolean active = beanFactory.getBeanNamesForType(TokenValidator.class, true, false).length > 0;
+    if (!active) {
+      checkNoPropertiesWhileOff();
+    } else if (!ownBeans.isEmpty()) {
+      checkNoPropertiesShadowedBy(ownBeans);
+    }
     List<ConfiguredProperties.Property> servletOnly = properties.stream()
         .filter(property -> SERVLET_ONLY.contains(
             property.name().getElement(KnownPropertyNames.PREFIX.getNumberOfElements(), Form.DASHED)))

@@ -145,6 +145,22 @@ class SpringSecurityStartupChecksTest {
     }
 
     @Test
+    void propertiesWithoutIssuer_failSayingTokengateIsOff() {
+      new ReactiveWebApplicationContextRunner().withConfiguration(ALL)
+          .withUserConfiguration(ReactiveResourceServerChain.class).withPropertyValues("tokengate.audiences=api")
+          .run(context -> assertThat(analysis(context).getDescription()).startsWith("tokengate is misconfigured:"
+              + " Properties ['tokengate.audiences'] are set but tokengate is not switched on"));
+    }
+
+    @Test
+    void ownValidator_nextToPropertiesItWouldIgnore_fails() {
+      runner.withUserConfiguration(ReactiveResourceServerChain.class, OwnValidator.class)
+          .run(context -> assertThat(analysis(context).getDescription()).startsWith("tokengate is misconfigured:"
+              + " Properties ['tokengate.issuer', 'tokengate.audiences'] are set, but the application's own"
+              + " [TokenValidator 'ownValidator'] replaces them"));
+    }
+
+    @Test
     void misspelledProperty_stillFails() {
       runner.withUserConfiguration(ReactiveResourceServerChain.class).withPropertyValues("tokengate.audience=api")
           .run(context -> assertThat(analysis(context).getDescription())
@@ -196,6 +212,15 @@ class SpringSecurityStartupChecksTest {
     @Bean
     SecurityWebFilterChain plain(ServerHttpSecurity http) {
       return http.authorizeExchange(exchanges -> exchanges.anyExchange().authenticated()).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnValidator {
+    @Bean(destroyMethod = "close")
+    dev.tokengate.TokenValidator ownValidator() {
+      return dev.tokengate.TokenValidator.create(
+          dev.tokengate.TokenGateConfig.builder().issuer(ISSUER).audiences("own").build());
     }
   }
 
