@@ -45,6 +45,10 @@ final class TokenGateStartupChecks {
   private static final Set<String> SERVLET_ONLY =
       Set.of("public-paths", "scope-rules", "filter", "management", "allow-query-token", "allow-form-token");
 
+  /** The starter's own configurations, whose TokenGateConfig and TokenValidator beans are not the application's. */
+  private static final Set<String> STARTER_CONFIGURATIONS = Set.of(TokenGateAutoConfiguration.class.getName(),
+      "dev.tokengate.spring.TokenGateReactiveSecurityAutoConfiguration");
+
   private final ConfigurableListableBeanFactory beanFactory;
   private final List<ConfiguredProperties.Property> properties;
   private final Environment environment;
@@ -210,8 +214,8 @@ final class TokenGateStartupChecks {
     List<String> own = new ArrayList<>();
     for (Class<?> type : List.of(TokenGateConfig.class, TokenValidator.class)) {
       for (String name : beanFactory.getBeanNamesForType(type, true, false)) {
-        if (!beanFactory.containsBeanDefinition(name) || !TokenGateAutoConfiguration.class.getName()
-            .equals(beanFactory.getBeanDefinition(name).getFactoryBeanName())) {
+        if (!beanFactory.containsBeanDefinition(name) || !STARTER_CONFIGURATIONS
+            .contains(beanFactory.getBeanDefinition(name).getFactoryBeanName())) {
           own.add(type.getSimpleName() + " '" + name + "'");
         }
       }
