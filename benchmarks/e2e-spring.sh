@@ -40,7 +40,7 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null || true' EXIT
 
 start() { # mode
   rm -f "$OUT/port"
-  java -Xms512m -Xmx512m -Dtokengate.bench.fixture="$FIXTURE" -cp "$CP" dev.tokengate.benchmarks.SpringEndToEndServer \
+  java -Xms512m -Xmx512m -Dbench.tokengate.fixture="$FIXTURE" -cp "$CP" dev.tokengate.benchmarks.SpringEndToEndServer \
     "$1" "$OUT" > "$OUT/server-$1.log" 2>&1 &
   SERVER=$!
   # Signing 10,000 tokens takes a while the first time; they are kept for an hour.
