@@ -2,6 +2,8 @@ package dev.tokengate.spring.security;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.util.Base64URL;
 import dev.tokengate.ClientPrincipal;
@@ -36,10 +38,18 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
       MappedJwtClaimSetConverter.withDefaults(Map.of());
 
   private final TokenValidator validator;
+  /**
+   * The {@link Jwt} made for each principal the validator remembers, so that a repeated token costs the validator's
+   * lookup and this one, not a header parse and a claim conversion. Weak keys, compared by identity: the validator
+   * hands out the same principal for the same remembered token, and an entry goes when the validator forgets it.
+   */
+  private final Cache<ClientPrincipal, Jwt> jwts;
 
   /** Creates a decoder that validates with {@code validator}; the caller keeps closing it. */
   public TokenGateJwtDecoder(TokenValidator validator) {
     this.validator = requireNonNull(validator, "validator");
+    this.jwts = Caffeine.newBuilder().weakKeys().maximumSize(Math.max(1, validator.config().tokenCacheSize()))
+        .executor(Runnable::run).build();
   }
 
   @Override
@@ -55,7 +65,18 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
     } catch (KeysUnavailableException e) {
       throw new KeysUnavailableJwtException(e);
     }
-    return toJwt(token, principal);
+    return jwtOf(token, principal);
+  }
+
+  /** The {@link Jwt} of a token the validator accepted as {@code principal}, made once per remembered principal. */
+  Jwt jwtOf(String token, ClientPrincipal principal) {
+    Jwt jwt = jwts.getIfPresent(principal);
+    // The same principal always comes from the same token; the check costs little and keeps that an invariant here.
+    if (jwt == null || !jwt.getTokenValue().equals(token)) {
+      jwt = toJwt(token, principal);
+      jwts.put(principal, jwt);
+    }
+    return jwt;
   }
 
   /** Spring's {@link Jwt} of a token tokengate validated: its header, and its claims converted as Spring does. */

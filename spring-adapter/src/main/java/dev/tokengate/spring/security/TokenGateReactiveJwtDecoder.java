@@ -54,7 +54,7 @@ public final class TokenGateReactiveJwtDecoder implements ReactiveJwtDecoder {
     return Mono.defer(() -> {
       Optional<ClientPrincipal> remembered = validator.validateCached(token);
       if (remembered.isPresent()) {
-        return Mono.fromCallable(() -> TokenGateJwtDecoder.toJwt(token, remembered.get()));
+        return Mono.fromCallable(() -> blocking.jwtOf(token, remembered.get()));
       }
       return Mono.fromCallable(() -> blocking.decode(token)).subscribeOn(scheduler);
     });

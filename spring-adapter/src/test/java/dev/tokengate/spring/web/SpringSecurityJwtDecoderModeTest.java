@@ -75,6 +75,19 @@ class SpringSecurityJwtDecoderModeTest {
   }
 
   @Test
+  void repeatedToken_getsTheSameJwt_aRejectedOneABadJwtException() {
+    String token = issuer.token().sign();
+    org.springframework.security.oauth2.jwt.Jwt first = decoder.decode(token);
+    assertThat(decoder.decode(token)).isSameAs(first);
+    assertThat(first.getTokenValue()).isEqualTo(token);
+    assertThat(first.getExpiresAt()).isNotNull();
+    assertThat(decoder.decode(issuer.token().sign())).isNotSameAs(first);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.decode(issuer.token().audience("other").sign()))
+        .isInstanceOf(org.springframework.security.oauth2.jwt.BadJwtException.class)
+        .hasMessage("The access token is for another audience");
+  }
+
+  @Test
   void validToken_isSpringsJwt_withItsUsualScopeAuthorities() {
     HttpResponse<String> response = http.get("/api/me", issuer.token().clientId("billing-service").sign());
     assertThat(response.statusCode()).isEqualTo(200);
