@@ -14,7 +14,19 @@ if [ ! -d "$repo" ]; then
 fi
 offline="${TOKENGATE_OFFLINE:--o}"   # TOKENGATE_OFFLINE= (empty) to let Maven download what the seed lacks
 
-mvn -B -q $offline -Dmaven.repo.local="$repo" install -DskipTests -pl test-kit-spring,spring-adapter -am
+# Each shipped module installs on its own, as README's Installation section says: first the BOM and the filter (with
+# what they need: the parent and, for the filter's tests, the test kit), then the starter and the Spring test kit.
+mvn -B -q $offline -Dmaven.repo.local="$repo" install -DskipTests -pl bom,filter -am
+mvn -B -q $offline -Dmaven.repo.local="$repo" install -DskipTests -pl spring-adapter,test-kit-spring -am
+version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)"
+for artifact in tokengate-filter tokengate-spring-boot-starter tokengate-test tokengate-test-spring; do
+  for classifier in "" -sources -javadoc; do
+    jar="$repo/dev/tokengate/$artifact/$version/$artifact-$version$classifier.jar"
+    test -s "$jar" || { echo "not installed: $jar"; exit 1; }
+  done
+done
+test -s "$repo/dev/tokengate/tokengate-bom/$version/tokengate-bom-$version.pom"
+echo "installed: the BOM, and 4 artifacts each with its sources and Javadoc jars"
 
 # Each README block after <!-- file: test-kit-examples/<app>/<path> --> becomes <work>/<app>/<path>;
 # user-pom.xml is the project's pom.xml.
@@ -34,4 +46,15 @@ for app in servlet-app spring-app; do
   (cd "$work/$app" && mvn -B $offline -Dmaven.repo.local="$repo" verify) | grep -E "Tests run:|BUILD|ERROR" || true
   (cd "$work/$app" && test -d target/surefire-reports && ! grep -l "<failure\|<error" target/surefire-reports/*.xml)
 done
+
+# Spring Boot's dependency management says Caffeine 3.2.x; the user's Spring Boot app, which imports tokengate-bom
+# first as README shows, must get the Caffeine tokengate is built and tested with.
+tested_caffeine="$(sed -n 's:.*<caffeine.version>\(.*\)</caffeine.version>.*:\1:p' pom.xml)"
+resolved_caffeine="$(cd "$work/spring-app" && mvn -B $offline -Dmaven.repo.local="$repo" \
+  org.apache.maven.plugins:maven-dependency-plugin:3.9.0:list -DincludeArtifactIds=caffeine -DoutputAbsoluteArtifactFilename=false \
+  | sed -n 's/.*com.github.ben-manes.caffeine:caffeine:jar:\([^:]*\):.*/\1/p' | head -1)"
+if [ "$resolved_caffeine" != "$tested_caffeine" ]; then
+  echo "spring-app resolves Caffeine '$resolved_caffeine', tokengate is tested with $tested_caffeine"; exit 1
+fi
+echo "spring-app resolves Caffeine $resolved_caffeine, the version tokengate is tested with"
 echo "outside projects built and tested against $repo"

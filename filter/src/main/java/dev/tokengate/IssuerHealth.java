@@ -13,6 +13,9 @@ import java.util.Optional;
  * <p>Tokens of this issuer can be checked exactly when {@code keysLoaded > 0}. {@code stale} with keys loaded means the
  * key server is failing but the last good keys still serve (up to {@code jwks-max-staleness} past their expiry).
  *
+ * <p>A <b>readiness</b> signal, never a liveness one: with no usable keys the instance answers 503 and should get no
+ * traffic, but restarting it would not help (it retries by itself), and every instance sees the same key server.
+ *
  * @param issuer the issuer URL, as configured
  * @param jwksUri the JWKS URL, configured or discovered; empty while discovery has not succeeded (or when only a
  *     shared secret is used)

@@ -12,9 +12,12 @@ import java.lang.annotation.Target;
  * insufficient_scope} with the required scopes in {@code WWW-Authenticate}, as RFC 6750 §3.1 says.
  *
  * <p>On a servlet, put it on the class (applies to every HTTP method) or on {@code doGet}, {@code doPost} and the
- * other {@code do*} methods (applies to that method, and wins over the class). {@link TokenGateFilter} finds the target
- * servlet of each request and enforces it. The Spring adapter enforces it on controllers and handler methods, and also
- * honours it as a meta-annotation.
+ * other {@code do*} methods (applies to that method, and wins over the class). An override without it keeps the
+ * requirement of the method it overrides; on {@code service()} it holds for every method, on top of the handler's; it
+ * works as a meta-annotation (a user's {@code @AdminOnly}) as well. {@link TokenGateFilter} finds the target servlet of
+ * each request and enforces it, also when a public path covers the servlet, and fails start-up if the servlet can be
+ * reached on a path the filter is not mapped to. The Spring adapter enforces it on controllers and handler methods, and
+ * also honours it as a meta-annotation.
  *
  * <pre>{@code
  * @RequiredScope("countries:read")

@@ -3,6 +3,7 @@ package dev.tokengate;
 import static java.util.Objects.requireNonNull;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -21,11 +22,19 @@ import java.util.Set;
  * <p>In settings a rule is written {@code [METHOD] pattern=scope1 scope2}, e.g. {@code GET
  * /api/countries/*=countries:read}; several rules are separated by commas or new lines.
  *
- * @param method the HTTP method in upper case, or {@code null} for every method
+ * @param method the HTTP method (GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS or a WebDAV method), or {@code null}
+ *     for every method; a GET rule also covers HEAD
  * @param pathPattern a servlet {@code url-pattern}
  * @param scopes the scopes required, at least one
  */
 public record ScopeRule(String method, String pathPattern, Set<String> scopes) {
+  /**
+   * The methods a rule may name: RFC 9110's (less TRACE, which the request firewall refuses, and CONNECT, which never
+   * reaches a servlet), PATCH, and WebDAV's (RFC 4918).
+   */
+  private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
+      "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK");
+
   /** Validates and copies the components. */
   public ScopeRule {
     if (method != null) {
@@ -33,6 +42,11 @@ public record ScopeRule(String method, String pathPattern, Set<String> scopes) {
         throw new IllegalArgumentException("scope-rules: method must be a word such as GET, was '" + method + "'");
       }
       method = method.toUpperCase(Locale.ROOT);
+      // A misspelt method ('GTE') would make its rule match nothing and leave the paths it names unguarded.
+      if (!METHODS.contains(method)) {
+        throw new IllegalArgumentException("scope-rules: method must be one of " + String.join(", ", METHODS)
+            + ", or left out for a rule on every method, was '" + method + "'");
+      }
     }
     requireNonNull(pathPattern, "pathPattern");
     if (!(pathPattern.startsWith("/") || pathPattern.startsWith("*."))) {

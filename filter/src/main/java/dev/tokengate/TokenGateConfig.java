@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.tokengate.internal.config.SettingValues;
 import dev.tokengate.internal.scope.PathPattern;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -65,14 +68,17 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code realm}</td><td>{@code api}</td><td>the realm in {@code WWW-Authenticate}</td></tr>
  *   <tr><td>{@code max-token-length}</td><td>8192</td><td>longer tokens are refused before any parsing</td></tr>
  *   <tr><td>{@code jwks-connect-timeout}</td><td>2s</td><td>connect timeout of discovery and JWKS requests</td></tr>
- *   <tr><td>{@code jwks-read-timeout}</td><td>5s</td><td>read timeout of discovery and JWKS requests</td></tr>
+ *   <tr><td>{@code jwks-read-timeout}</td><td>5s</td><td>the rest of a key load's total deadline: discovery and JWKS,
+ *       headers and body, end within {@code jwks-connect-timeout + jwks-read-timeout} however slowly the server
+ *       answers; a request waits for keys at most that plus 0.25 s</td></tr>
  *   <tr><td>{@code jwks-max-bytes}</td><td>524288 (512 KiB)</td><td>larger discovery or JWKS documents are refused</td></tr>
  *   <tr><td>{@code jwks-cache-ttl}</td><td>5m</td><td>how long fetched keys are used when the response has no
  *       {@code Cache-Control: max-age}; refreshed in the background at three quarters of it</td></tr>
  *   <tr><td>{@code jwks-min-cache-ttl}</td><td>1m</td><td>a shorter {@code max-age} is raised to this</td></tr>
  *   <tr><td>{@code jwks-max-cache-ttl}</td><td>1h</td><td>a longer {@code max-age} is lowered to this</td></tr>
- *   <tr><td>{@code jwks-refresh-rate-limit}</td><td>30s</td><td>at most one refresh for an unknown {@code kid} per
- *       this interval; other unknown kids are refused at once</td></tr>
+ *   <tr><td>{@code jwks-refresh-rate-limit}</td><td>30s</td><td>after the burst, one refresh for an unknown {@code
+ *       kid} per this interval; a kid refused meanwhile is answered 503 with {@code Retry-After} until the refresh
+ *       scheduled for the moment the limit allows, and 401 if that refresh does not bring it</td></tr>
  *   <tr><td>{@code jwks-max-staleness}</td><td>24h</td><td>how long past their expiry the last good keys keep serving
  *       while the key server fails</td></tr>
  *   <tr><td>{@code allow-query-token}</td><td>{@code false}</td><td>also accept {@code ?access_token=} (RFC 6750
@@ -81,6 +87,12 @@ import java.util.regex.Pattern;
  *       (RFC 6750 §2.2)</td></tr>
  *   <tr><td>{@code token-cache-size}</td><td>10000</td><td>how many validated tokens are remembered until their
  *       {@code exp}, so a repeated token skips the signature check; 0 switches the cache off</td></tr>
+ *   <tr><td>{@code jwks-refresh-burst}</td><td>2</td><td>how many unknown-{@code kid} refreshes may run back to back
+ *       before {@code jwks-refresh-rate-limit} applies: a flood of forged kids costs at most this many fetches plus
+ *       one per interval</td></tr>
+ *   <tr><td>{@code jwks-snapshot-directory}</td><td>none (off)</td><td>a directory where the last good JWKS of each
+ *       issuer is saved after every fetch, and read at start-up only when the key server cannot be reached (used
+ *       within {@code jwks-max-staleness} of its fetch)</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -124,6 +136,8 @@ public final class TokenGateConfig {
   private final boolean allowFormToken;
   private final int tokenCacheSize;
   private final Clock clock;
+  private final int jwksRefreshBurst;
+  private final Path jwksSnapshotDirectory;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -153,6 +167,8 @@ public final class TokenGateConfig {
     this.allowFormToken = builder.allowFormToken;
     this.tokenCacheSize = builder.tokenCacheSize;
     this.clock = builder.clock;
+    this.jwksRefreshBurst = builder.jwksRefreshBurst;
+    this.jwksSnapshotDirectory = builder.jwksSnapshotDirectory;
   }
 
   /** Starts a configuration; {@link Builder#issuer(String)} and {@link Builder#audiences} are required. */
@@ -242,6 +258,9 @@ public final class TokenGateConfig {
     readers.put("allow-query-token", (b, v) -> b.allowQueryToken(SettingValues.bool("allow-query-token", v)));
     readers.put("allow-form-token", (b, v) -> b.allowFormToken(SettingValues.bool("allow-form-token", v)));
     readers.put("token-cache-size", (b, v) -> b.tokenCacheSize(SettingValues.nonNegativeInt("token-cache-size", v)));
+    readers.put("jwks-refresh-burst",
+        (b, v) -> b.jwksRefreshBurst(SettingValues.positiveInt("jwks-refresh-burst", v)));
+    readers.put("jwks-snapshot-directory", (b, v) -> b.jwksSnapshotDirectory(snapshotPath(v)));
     return readers;
   }
 
@@ -250,6 +269,15 @@ public final class TokenGateConfig {
       return new URI(value);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("Setting '" + setting + "' must be an http(s) URL, was '" + value + "'");
+    }
+  }
+
+  private static Path snapshotPath(String value) {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException(
+          "Setting 'jwks-snapshot-directory' must be a directory path, was '" + value + "'");
     }
   }
 
@@ -339,7 +367,7 @@ public final class TokenGateConfig {
     return jwksConnectTimeout;
   }
 
-  /** Read timeout of discovery and JWKS requests. */
+  /** With {@link #jwksConnectTimeout()}, the total deadline of a key load (discovery and JWKS). */
   public Duration jwksReadTimeout() {
     return jwksReadTimeout;
   }
@@ -402,6 +430,25 @@ public final class TokenGateConfig {
     return clock;
   }
 
+  /** How many unknown-kid refreshes may run back to back before the rate limit applies. */
+  public int jwksRefreshBurst() {
+    return jwksRefreshBurst;
+  }
+
+  /** Where the last good keys are saved to survive a restart during an outage; empty when off. */
+  public Optional<Path> jwksSnapshotDirectory() {
+    return Optional.ofNullable(jwksSnapshotDirectory);
+  }
+
+  /**
+   * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
+   * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
+   * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
+   */
+  public Duration jwksMaxWait() {
+    return jwksConnectTimeout.plus(jwksReadTimeout).plusMillis(250);
+  }
+
   /** Settings in the form {@link #fromSettings(Map)} reads them; the shared secret is masked. */
   @Override
   public String toString() {
@@ -438,6 +485,8 @@ public final class TokenGateConfig {
     private Duration jwksMaxCacheTtl = Duration.ofHours(1);
     private Duration jwksRefreshRateLimit = Duration.ofSeconds(30);
     private Duration jwksMaxStaleness = Duration.ofHours(24);
+    private int jwksRefreshBurst = 2;
+    private Path jwksSnapshotDirectory;
     private final List<TrustedIssuer> extraIssuers = new ArrayList<>();
     private boolean allowQueryToken;
     private boolean allowFormToken;
@@ -572,6 +621,13 @@ public final class TokenGateConfig {
           throw new IllegalArgumentException(
               "Setting 'public-paths' entries must start with '/' or '*.', was '" + pattern + "'");
         }
+        if (pattern.equals("/")) {
+          // As a servlet mapping '/' is the default servlet, which matches every path: read as "the root page" it
+          // would silently open the whole application.
+          throw new IllegalArgumentException("Setting 'public-paths' entry '/' would make every path public (in"
+              + " servlet url-patterns '/' is the default mapping, which matches everything); write '/*' to open"
+              + " every path on purpose, or name the page, e.g. '/index.html'");
+        }
         reachable("Setting 'public-paths' entry '" + pattern + "' ", pattern);
         this.publicPaths.add(pattern);
       }
@@ -637,7 +693,12 @@ public final class TokenGateConfig {
       return this;
     }
 
-    /** Read timeout of discovery and JWKS requests; default 5 s. */
+    /**
+     * The rest of a key load's total deadline, 1 ms to 1 min; default 5 s. A load (discovery, then the JWKS:
+     * connect, response headers and body, redirects included) ends within {@code jwksConnectTimeout + this} however
+     * slowly the key server sends, and a request waits for keys at most that plus 0.25 s (see {@link
+     * TokenGateConfig#jwksMaxWait()}).
+     */
     public Builder jwksReadTimeout(Duration timeout) {
       this.jwksReadTimeout = timeout("jwks-read-timeout", timeout);
       return this;
@@ -675,8 +736,10 @@ public final class TokenGateConfig {
     }
 
     /**
-     * At most one refresh for an unknown {@code kid} per this interval, per issuer, 1 s to 1 h; default 30 s. Tokens
-     * with other unknown kids meanwhile are refused at once with {@code invalid_token}.
+     * After the {@link #jwksRefreshBurst(int) burst}, one refresh for an unknown {@code kid} per this interval, per
+     * issuer, 1 s to 1 h; default 30 s. A token with an unknown kid meanwhile is answered at once: 503 with {@code
+     * Retry-After} until the refresh scheduled for the moment the limit allows, then 401 if that refresh did not
+     * bring its key.
      */
     public Builder jwksRefreshRateLimit(Duration interval) {
       this.jwksRefreshRateLimit = between("jwks-refresh-rate-limit", interval, Duration.ofSeconds(1),
@@ -741,6 +804,37 @@ public final class TokenGateConfig {
     /** The clock time checks use; for tests. Default {@link Clock#systemUTC()}. */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * How many refreshes for unknown {@code kid}s may run back to back, 1 to 10; default 2, so that a second
+     * rotation right after a first one (or a rotation right after one forged kid) costs no caller a failure. Beyond
+     * it, one refresh per {@link #jwksRefreshRateLimit(Duration)}: over any time {@code T}, at most {@code burst +
+     * T / interval} such refreshes.
+     */
+    public Builder jwksRefreshBurst(int burst) {
+      if (burst < 1 || burst > 10) {
+        throw new IllegalArgumentException("Setting 'jwks-refresh-burst' must be between 1 and 10, was " + burst);
+      }
+      this.jwksRefreshBurst = burst;
+      return this;
+    }
+
+    /**
+     * A directory where the last good JWKS of each issuer is saved (atomically) after every successful fetch, with
+     * its fetch time; default none. At start-up, and only when the key server cannot be reached, the saved keys
+     * serve as if just fetched at that time: within {@link #jwksMaxStaleness(Duration)} of it, never in preference
+     * to a live fetch. A corrupt or foreign file is ignored with a WARN. The directory is created when missing; it
+     * holds public keys only.
+     */
+    public Builder jwksSnapshotDirectory(Path directory) {
+      requireNonNull(directory, "jwksSnapshotDirectory");
+      if (Files.exists(directory) && !Files.isDirectory(directory)) {
+        throw new IllegalArgumentException(
+            "Setting 'jwks-snapshot-directory' must be a directory, was the file '" + directory + "'");
+      }
+      this.jwksSnapshotDirectory = directory;
       return this;
     }
 

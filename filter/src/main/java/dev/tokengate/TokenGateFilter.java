@@ -6,6 +6,8 @@ import dev.tokengate.internal.http.AuthenticatedRequest;
 import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
+import dev.tokengate.internal.log.OperatorLog;
+import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
@@ -14,16 +16,21 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -71,6 +78,13 @@ import org.slf4j.LoggerFactory;
  * so public paths, scope rules and {@code @RequiredScope} could otherwise be walked around. This applies to public
  * paths too. There is no setting to relax it.
  *
+ * <p><b>Mapping.</b> The firewall runs only where the filter is mapped, and the container picks filters by the
+ * normalized path: {@code /api/files/..;/..;/x} has the servlet path {@code /x}, skips a filter mapped to {@code
+ * /api/*}, and can still reach an {@code /api/files/**} handler of a framework that routes on the raw URI. So {@link
+ * #init} fails start-up when this filter is mapped to less than {@code /*} (other url-patterns, servlet names) and
+ * neither a {@link RequestFirewallFilter} nor another TokenGateFilter is mapped to {@code /*}. Map it to {@code /*}
+ * and list the open paths in {@code public-paths}, or also map {@link RequestFirewallFilter} to {@code /*}.
+ *
  * <p><b>Dispatches.</b> On a REQUEST dispatch the token is validated. On later dispatches of the same request
  * (ASYNC after {@code startAsync().dispatch()}, FORWARD, INCLUDE, ERROR) the caller accepted then is shown to the
  * target again, without a second validation, and held to the target's public paths, scope rules and {@link
@@ -85,6 +99,8 @@ public final class TokenGateFilter implements Filter {
   public static final String PRINCIPAL_ATTRIBUTE = ClientPrincipal.class.getName();
 
   private static final Logger log = LoggerFactory.getLogger(TokenGateFilter.class);
+  // The start-up summary reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog operatorLog = OperatorLog.forClass(TokenGateFilter.class);
   /** Which filter accepted which caller: read back on later dispatches of the same request. */
   private static final String AUTHENTICATION_ATTRIBUTE = TokenGateFilter.class.getName() + ".authentication";
 
@@ -98,6 +114,8 @@ public final class TokenGateFilter implements Filter {
   private PathRules pathRules;
   private ServletScopeResolver servletScopes;
   private ValidationListener listener = new ValidationListener() {};
+  /** Whether a {@link RequestFirewallFilter} or another TokenGateFilter is mapped too, so the check is shared. */
+  private boolean sharesFirewall;
 
   /** For {@code web.xml}: the configuration is read from init-params in {@link #init(FilterConfig)}. */
   public TokenGateFilter() {}
@@ -148,6 +166,10 @@ public final class TokenGateFilter implements Filter {
             + e.getMessage(), e);
       }
     }
+    // The mapping checks run before the validator exists, so that a refused start leaves no key-refresh thread.
+    sharesFirewall = checkFirewallCoversEveryPath(filterConfig);
+    servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
+    requireAnnotatedServletsCovered(filterConfig);
     if (validator == null) {
       validator = TokenValidator.create(config);
       ownsValidator = true;
@@ -155,8 +177,120 @@ public final class TokenGateFilter implements Filter {
     extractor = new BearerTokenExtractor(config.allowQueryToken(), config.allowFormToken(), config.maxTokenLength());
     responses = new ErrorResponses(config.realm());
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
-    servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
-    log.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
+    operatorLog.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
+  }
+
+  /**
+   * Fails start-up when this filter is mapped to less than {@code /*} and no other filter runs the request firewall on
+   * {@code /*}: the container picks filters by the normalized path, so a request such as {@code
+   * /api/files/..;/..;/anything} would skip a filter mapped to {@code /api/*} and could still be routed, on its raw
+   * URI, to an {@code /api/files/**} handler. Servlet-name mappings count as narrow. Returns whether a {@link
+   * RequestFirewallFilter} or another TokenGateFilter is mapped anywhere, which then shares the check.
+   *
+   * <p>A servlet container answers for the filters it initializes itself, with their mappings (Tomcat, Jetty, also
+   * for programmatic registrations). When the registration cannot be read ({@code null}, or {@link
+   * UnsupportedOperationException}) or has no mapping at all, this filter was initialized by something other than
+   * the container's own filter chain (Spring's MockMvc registers it without mappings; a filter delegating to it),
+   * which decides on its own which requests reach it. The check cannot see the mapping it would judge, so it is
+   * skipped, with a warning when the registration cannot be read and at INFO for MockMvc's unmapped one, rather than
+   * failing every MockMvc test; this filter then runs its firewall on every request it sees, as before.
+   */
+  private static boolean checkFirewallCoversEveryPath(FilterConfig filterConfig) throws ServletException {
+    String name = filterConfig.getFilterName();
+    ServletContext context = filterConfig.getServletContext();
+    FilterRegistration own;
+    Map<String, ? extends FilterRegistration> registrations;
+    try {
+      own = context == null || name == null ? null : context.getFilterRegistration(name);
+      registrations = own == null ? Map.of() : context.getFilterRegistrations();
+    } catch (UnsupportedOperationException e) {
+      own = null;
+      registrations = Map.of();
+    }
+    if (own == null) {
+      log.warn("tokengate filter '{}' cannot read its own mapping from the servlet context, so it cannot check that"
+          + " its request firewall covers every path. Where a servlet container runs it, map it to /*, or also map"
+          + " dev.tokengate.RequestFirewallFilter to /*", name);
+      return false;
+    }
+    if (isEmpty(own.getUrlPatternMappings()) && isEmpty(own.getServletNameMappings())) {
+      log.info("tokengate filter '{}' has no url-pattern or servlet-name mapping in the servlet context: whatever"
+          + " calls it (Spring's MockMvc, a filter delegating to it) chooses its requests, so its mapping is not"
+          + " checked here", name);
+      return false;
+    }
+    boolean shared = false;
+    boolean coveredByAnother = false;
+    for (Map.Entry<String, ? extends FilterRegistration> entry : registrations.entrySet()) {
+      FilterRegistration other = entry.getValue();
+      String className = other.getClassName();
+      if (!entry.getKey().equals(name) && (RequestFirewallFilter.class.getName().equals(className)
+          || TokenGateFilter.class.getName().equals(className))) {
+        shared |= !isEmpty(other.getUrlPatternMappings()) || !isEmpty(other.getServletNameMappings());
+        coveredByAnother |= mapsEveryPath(other);
+      }
+    }
+    if (!mapsEveryPath(own) && !coveredByAnother) {
+      throw new ServletException("tokengate filter '" + name + "' is misconfigured: it is mapped to url-patterns "
+          + sorted(own.getUrlPatternMappings()) + " and servlet-names " + sorted(own.getServletNameMappings())
+          + ", not to /*, and no dev.tokengate.RequestFirewallFilter is mapped to /*. The container picks filters by"
+          + " the normalized path, so a request outside that mapping (/api/files/..;/..;/x has the servlet path /x)"
+          + " skips the request firewall, while a framework routing on the raw URI can still send it to a protected"
+          + " handler. Either map tokengate to /* and list the paths that need no token in 'public-paths', or also"
+          + " map dev.tokengate.RequestFirewallFilter to /* (before other filters)");
+    }
+    return shared;
+  }
+
+  private static boolean mapsEveryPath(FilterRegistration registration) {
+    Collection<String> urlPatterns = registration.getUrlPatternMappings();
+    return urlPatterns != null && urlPatterns.contains("/*");
+  }
+
+  private static boolean isEmpty(Collection<String> values) {
+    return values == null || values.isEmpty();
+  }
+
+  private static List<String> sorted(Collection<String> values) {
+    return values == null ? List.of() : values.stream().sorted().toList();
+  }
+
+  /**
+   * Fails start-up when a servlet carrying {@link RequiredScope} can receive requests this filter is not mapped to
+   * ({@code <url-pattern>/api/*</url-pattern>} in front of an annotated servlet on {@code /admin/*}): such a servlet
+   * ran without any token, its annotation guarding nothing, and nothing said so.
+   */
+  private void requireAnnotatedServletsCovered(FilterConfig filterConfig) throws ServletException {
+    ServletContext context = filterConfig.getServletContext();
+    FilterRegistration registration;
+    Collection<? extends ServletRegistration> servlets;
+    try {
+      registration = context == null ? null : context.getFilterRegistration(filterConfig.getFilterName());
+      servlets = registration == null ? List.of() : context.getServletRegistrations().values();
+    } catch (UnsupportedOperationException e) {
+      return; // as in checkFirewallCoversEveryPath: no mapping to judge
+    }
+    if (registration == null
+        || (isEmpty(registration.getUrlPatternMappings()) && isEmpty(registration.getServletNameMappings()))) {
+      return;
+    }
+    Collection<String> filterPatterns =
+        registration.getUrlPatternMappings() == null ? List.of() : registration.getUrlPatternMappings();
+    Collection<String> filterServlets =
+        registration.getServletNameMappings() == null ? List.of() : registration.getServletNameMappings();
+    for (ServletRegistration servlet : servlets) {
+      if (filterServlets.contains(servlet.getName()) || filterServlets.contains("*")
+          || !servletScopes.carriesRequiredScope(servlet.getName())) {
+        continue;
+      }
+      List<String> uncovered = FilterCoverage.uncovered(filterPatterns, servlet.getMappings());
+      if (!uncovered.isEmpty()) {
+        throw new ServletException("tokengate filter '" + filterConfig.getFilterName() + "' is mapped to "
+            + filterPatterns + ", but servlet '" + servlet.getName() + "' carries @RequiredScope and is mapped to "
+            + uncovered + ", which the filter does not see: it would run without any token. Map the filter to /*"
+            + " (or to these patterns, or to the servlet by name).");
+      }
+    }
   }
 
   @Override
@@ -177,7 +311,8 @@ public final class TokenGateFilter implements Filter {
   /** A request as the client sent it: firewall, then public paths, then the token and the scopes of the target. */
   private void filterRequest(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
-    String refusal = RequestFirewall.refusal(request);
+    // With another firewall in the application, whichever runs first checks the request, and marks it for the other.
+    String refusal = sharesFirewall ? RequestFirewallFilter.refusal(request) : RequestFirewall.refusal(request);
     if (refusal != null) {
       log.debug("Refused request: {}", refusal);
       notify(() -> listener.onRejected(BearerError.INVALID_REQUEST, refusal));
@@ -185,7 +320,7 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     String path = pathWithinApplication(request);
-    if (pathRules.isPublic(path)) {
+    if (isPublic(path, request.getHttpServletMapping(), request.getMethod())) {
       chain.doFilter(request, response);
       return;
     }
@@ -222,7 +357,7 @@ public final class TokenGateFilter implements Filter {
             : null;
     boolean canAnswer = (type == DispatcherType.FORWARD || type == DispatcherType.ASYNC) && !response.isCommitted();
     ClientPrincipal principal = knownPrincipal(request);
-    if (pathRules.isPublic(path)) {
+    if (isPublic(path, mapping, request.getMethod())) {
       chain.doFilter(principal == null ? request : new AuthenticatedRequest(request, response, principal), response);
       return;
     }
@@ -247,6 +382,16 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     chain.doFilter(new AuthenticatedRequest(request, response, principal), response);
+  }
+
+  /**
+   * Whether the target needs no token: its path is public and its servlet carries no {@link RequiredScope}. A
+   * servlet that demands scopes is never run without a caller because a public-path pattern also covers it (a
+   * {@code /public/*} that reaches further than meant, a servlet moved under it): the annotation is the more specific
+   * statement, and the Spring adapter fails closed the same way for annotated handlers on public paths.
+   */
+  private boolean isPublic(String path, HttpServletMapping mapping, String method) {
+    return pathRules.isPublic(path) && servletScopes.requirementFor(mapping, method).isEmpty();
   }
 
   private static void notRun(DispatcherType type, String path, boolean answered) {
@@ -290,7 +435,7 @@ public final class TokenGateFilter implements Filter {
       return null;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());
-      notify(() -> listener.onKeysUnavailable());
+      notify(() -> listener.onKeysUnavailable(e.reason()));
       if (canAnswer) {
         responses.unavailable(response, e);
       }
@@ -305,9 +450,8 @@ public final class TokenGateFilter implements Filter {
       for (ScopeRequirement requirement : pathRules.requirementsFor(request.getMethod(), path)) {
         requirement.check(principal);
       }
-      Optional<ScopeRequirement> onServlet = servletScopes.requirementFor(mapping, request.getMethod());
-      if (onServlet.isPresent()) {
-        onServlet.get().check(principal);
+      for (ScopeRequirement requirement : servletScopes.requirementFor(mapping, request.getMethod())) {
+        requirement.check(principal);
       }
       return true;
     } catch (TokenRejectedException e) {
@@ -348,7 +492,7 @@ public final class TokenGateFilter implements Filter {
    * of memory, stack overflow) goes on, since the JVM, not the listener, is then failing. Even then the request is
    * never let through: the error surfaces before the chain is called.
    */
-  private static void notify(Runnable call) {
+  static void notify(Runnable call) {
     try {
       call.run();
     } catch (VirtualMachineError e) {

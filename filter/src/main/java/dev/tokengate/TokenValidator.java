@@ -5,8 +5,10 @@ import static java.util.Objects.requireNonNull;
 import dev.tokengate.internal.jwks.HttpDocumentFetcher;
 import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.jwks.KeyRefresher;
+import dev.tokengate.internal.jwks.KeySnapshots;
 import dev.tokengate.internal.token.AccessTokenVerifier;
 import dev.tokengate.internal.token.ValidatedTokenCache;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -41,9 +43,10 @@ import java.util.Set;
  * it is forgotten when its issuer removes the key that signed it. Refused tokens are never remembered.
  *
  * <p>Thread-safe; create one per application and share it, and {@link #close()} it on shutdown. Each trusted
- * issuer's keys are loaded in the background from creation on, cached, and refreshed ahead of expiry by one small
- * daemon thread pool; see {@link TokenGateConfig} for the {@code jwks-*} settings and {@link #health()} for their
- * state.
+ * issuer's keys are loaded in the background from creation on, cached, and refreshed ahead of expiry by a few daemon
+ * threads of its own ({@code tokengate-jwks-<n>-…}); a {@link #validate} never fetches on the calling thread, and
+ * waits for keys at most {@link TokenGateConfig#jwksMaxWait()}. See {@link TokenGateConfig} for the {@code jwks-*}
+ * settings and {@link #health()} for their state.
  */
 public final class TokenValidator implements AutoCloseable {
   private final TokenGateConfig config;
@@ -51,6 +54,8 @@ public final class TokenValidator implements AutoCloseable {
   /** The keys of each trusted issuer, in configuration order; empty when only a shared secret is used. */
   private final Map<String, IssuerKeys> keys;
   private final KeyRefresher refresher;
+  private final HttpDocumentFetcher fetcher;
+  private volatile boolean closed;
   private final ValidatedTokenCache tokenCache;
   private final ValidatedTokenCache.Verification fullValidation;
 
@@ -60,24 +65,32 @@ public final class TokenValidator implements AutoCloseable {
     asymmetric.retainAll(TokenGateConfig.ASYMMETRIC_ALGORITHMS);
     Map<String, IssuerKeys> byIssuer = new LinkedHashMap<>();
     if (!asymmetric.isEmpty()) {
-      HttpDocumentFetcher fetcher = new HttpDocumentFetcher(
-          config.jwksConnectTimeout(), config.jwksReadTimeout(), config.jwksMaxBytes());
+      refresher = new KeyRefresher(config.trustedIssuers().size());
+      fetcher = new HttpDocumentFetcher(config.jwksConnectTimeout(), config.jwksMaxBytes(), refresher.httpExecutor());
       IssuerKeys.Policy policy = new IssuerKeys.Policy(config.jwksCacheTtl(), config.jwksMinCacheTtl(),
           config.jwksMaxCacheTtl(), config.jwksRefreshRateLimit(), config.jwksMaxStaleness(),
-          config.jwksConnectTimeout().plus(config.jwksReadTimeout()).multipliedBy(2));
+          config.jwksConnectTimeout().plus(config.jwksReadTimeout()), config.jwksRefreshBurst());
+      KeySnapshots snapshots = config.jwksSnapshotDirectory().map(KeySnapshots::new).orElse(null);
       for (TrustedIssuer trusted : config.trustedIssuers()) {
         byIssuer.put(trusted.issuer(), new IssuerKeys(trusted.issuer(), trusted.jwksUri(), fetcher,
-            AccessTokenVerifier.acceptedAlgorithms(config), config.clock(), policy));
+            AccessTokenVerifier.acceptedAlgorithms(config), config.clock(), policy, refresher.fetchExecutor(),
+            snapshots));
       }
+    } else {
+      refresher = null;
+      fetcher = null;
     }
     this.keys = Collections.unmodifiableMap(byIssuer);
     this.verifier = new AccessTokenVerifier(config, keys);
     this.fullValidation = verifier::verifyToken;
     this.tokenCache = new ValidatedTokenCache(config.tokenCacheSize(), config.clock(), config.clockSkew());
     for (IssuerKeys issuerKeys : keys.values()) {
-      issuerKeys.onKeysRemoved(kids -> tokenCache.keysRemoved(issuerKeys.issuer(), kids));
+      // Eager clean-up only: a hit is refused anyway once its key left the set (see ValidatedTokenCache).
+      issuerKeys.onKeysRemoved(tokenCache::dropUnusable);
     }
-    this.refresher = keys.isEmpty() ? null : new KeyRefresher(List.copyOf(keys.values()));
+    if (refresher != null) {
+      refresher.start(List.copyOf(keys.values()));
+    }
   }
 
   /**
@@ -97,10 +110,16 @@ public final class TokenValidator implements AutoCloseable {
    * @return the caller the token describes
    * @throws TokenRejectedException when the token is not acceptable: {@link TokenRejectedException#error()} is
    *     {@link BearerError#INVALID_TOKEN} and the description says why, safe to return to the caller
-   * @throws KeysUnavailableException when the issuer's keys cannot be had, so the token could not be checked
+   * @throws KeysUnavailableException when the issuer's keys cannot be had, so the token could not be checked; also
+   *     (with {@link KeysUnavailableException.Reason#VALIDATOR_CLOSED}) once the validator is {@link #close()
+   *     closed}: a filter still answering during shutdown then says 503, never lets a request through
    */
   public ClientPrincipal validate(String token) throws TokenRejectedException, KeysUnavailableException {
     requireNonNull(token, "token");
+    if (closed) {
+      throw new KeysUnavailableException("The token validator is closed: the application is shutting down",
+          Duration.ofSeconds(1), null, KeysUnavailableException.Reason.VALIDATOR_CLOSED);
+    }
     return tokenCache.validate(token, fullValidation);
   }
 
@@ -144,11 +163,21 @@ public final class TokenValidator implements AutoCloseable {
     return List.copyOf(health);
   }
 
-  /** Stops the background key refresher; the validator must not be used afterwards. Idempotent. */
+  /**
+   * Stops the background key refresher and waits (up to 2 s) for its threads to end: fetches under way are
+   * interrupted and their HTTP exchanges cancelled. Afterwards every {@link #validate} is refused with {@link
+   * KeysUnavailableException} ({@link KeysUnavailableException.Reason#VALIDATOR_CLOSED}) and nothing is fetched.
+   * Idempotent.
+   */
   @Override
   public void close() {
+    closed = true;
+    keys.values().forEach(IssuerKeys::close);
     if (refresher != null) {
       refresher.close();
+    }
+    if (fetcher != null) {
+      fetcher.close();
     }
   }
 

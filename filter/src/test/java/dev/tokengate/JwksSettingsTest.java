@@ -35,6 +35,9 @@ class JwksSettingsTest {
     assertThat(config.jwksMaxBytes()).isEqualTo(512 * 1024);
     assertThat(config.jwksConnectTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(config.jwksReadTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.jwksRefreshBurst()).isEqualTo(2);
+    assertThat(config.jwksSnapshotDirectory()).isEmpty();
+    assertThat(config.jwksMaxWait()).isEqualTo(Duration.ofMillis(7250));
     assertThat(config.trustedIssuers()).containsExactly(new TrustedIssuer(ISSUER, List.of("api"), Optional.empty()));
   }
 
@@ -164,5 +167,38 @@ class JwksSettingsTest {
         .hasMessage("Setting 'jwks-max-bytes' must be between 1024 and 16777216, was 100");
     assertThatThrownBy(() -> TokenGateConfig.fromSettings(settings("jwks-max-bytes", "lots")))
         .hasMessage("Setting 'jwks-max-bytes' must be a positive whole number, was 'lots'");
+  }
+
+  @Test
+  void refreshBurstAndSnapshotDirectory_areRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) {
+    TokenGateConfig config = TokenGateConfig.fromSettings(settings("issuer", ISSUER, "audiences", "api",
+        "jwks-refresh-burst", "5", "jwks-snapshot-directory", directory.resolve("keys").toString()));
+
+    assertThat(config.jwksRefreshBurst()).isEqualTo(5);
+    assertThat(config.jwksSnapshotDirectory()).hasValue(directory.resolve("keys"));
+  }
+
+  @Test
+  void refreshBurstOutOfRange_fails() {
+    assertThatThrownBy(() -> TokenGateConfig.fromSettings(settings("jwks-refresh-burst", "11")))
+        .hasMessage("Setting 'jwks-refresh-burst' must be between 1 and 10, was 11");
+    assertThatThrownBy(() -> TokenGateConfig.builder().jwksRefreshBurst(0))
+        .hasMessage("Setting 'jwks-refresh-burst' must be between 1 and 10, was 0");
+    assertThatThrownBy(() -> TokenGateConfig.fromSettings(settings("jwks-refresh-burst", "two")))
+        .hasMessage("Setting 'jwks-refresh-burst' must be a positive whole number, was 'two'");
+  }
+
+  @Test
+  void snapshotDirectoryThatIsAFile_fails(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory)
+      throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.writeString(directory.resolve("keys.json"), "{}");
+    assertThatThrownBy(() -> TokenGateConfig.fromSettings(settings("jwks-snapshot-directory", file.toString())))
+        .hasMessage("Setting 'jwks-snapshot-directory' must be a directory, was the file '" + file + "'");
+  }
+
+  @Test
+  void snapshotDirectoryThatIsNoPath_fails() {
+    assertThatThrownBy(() -> TokenGateConfig.fromSettings(settings("jwks-snapshot-directory", "keys\u0000dir")))
+        .hasMessage("Setting 'jwks-snapshot-directory' must be a directory path, was 'keys\u0000dir'");
   }
 }

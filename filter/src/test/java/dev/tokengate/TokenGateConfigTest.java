@@ -12,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Each bad setting fails with a message that names it; good settings read as documented. */
 class TokenGateConfigTest {
@@ -259,10 +260,28 @@ class TokenGateConfigTest {
   @Test
   void servletPatternsThatCanMatch_areAccepted() {
     TokenGateConfig config = read("issuer", "https://a.example", "audiences", "api",
-        "public-paths", "/ /* /health /public/* *.csv /.well-known/jwks.json /v1.0/x",
-        "scope-rules", "GET /api/*=a\n*.gz=b\n/=c");
-    assertThat(config.publicPaths()).hasSize(7);
-    assertThat(config.scopeRules()).hasSize(3);
+        "public-paths", "/* /health /public/* *.csv /.well-known/jwks.json /v1.0/x",
+        "scope-rules", "GET /api/*=a\n*.gz=b\n/=c\npatch /x=d\nPROPFIND /dav/*=e");
+    assertThat(config.publicPaths()).hasSize(6);
+    assertThat(config.scopeRules()).hasSize(5);
+  }
+
+  @Test
+  void publicPathSlash_wouldOpenEverything_andFailsNamingTheFix() {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "public-paths", "/health /"))
+        .hasMessage("Setting 'public-paths' entry '/' would make every path public (in servlet url-patterns '/' is"
+            + " the default mapping, which matches everything); write '/*' to open every path on purpose, or name"
+            + " the page, e.g. '/index.html'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"GTE", "POTS", "TRACE", "CONNECT", "FOO"})
+  void scopeRuleWithAnUnknownMethod_failsNamingTheMethods(String method) {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "scope-rules",
+            method + " /api/*=admin"))
+        .hasMessage("scope-rules: method must be one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, PROPFIND,"
+            + " PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK, or left out for a rule on every method, was '" + method
+            + "'");
   }
 
   @Test

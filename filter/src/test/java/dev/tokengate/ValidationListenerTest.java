@@ -92,6 +92,28 @@ class ValidationListenerTest {
   }
 
   @Test
+  void aRefreshPendingForANewKey_isHeardApartFromAnOutage() throws Exception {
+    start(new ValidationListener() {
+      @Override
+      public void onKeysUnavailable(KeysUnavailableException.Reason reason) {
+        heard.add("keys unavailable: " + reason);
+      }
+    }, false, builder -> builder.jwksRefreshBurst(1));
+    assertThat(get("/countries", issuer.token().sign()).statusCode()).isEqualTo(200);
+    // The first unknown kid spends the one refresh the burst allows; the next waits for the scheduled one.
+    assertThat(get("/countries", issuer.token().kid("new-1").sign()).statusCode()).isEqualTo(401);
+    HttpResponse<String> pending = get("/countries", issuer.token().kid("new-2").sign());
+    assertThat(pending.statusCode()).isEqualTo(503);
+    assertThat(pending.headers().firstValue("Retry-After")).hasValue("30");
+    issuer.server().fail("/jwks", JwksServer.Fault.status(500));
+    validator.close();
+    assertThat(get("/countries", issuer.token().sign()).statusCode()).isEqualTo(503);
+    assertThat(heard).containsExactly(
+        "keys unavailable: KEY_REFRESH_PENDING",
+        "keys unavailable: VALIDATOR_CLOSED");
+  }
+
+  @Test
   void aFailingListener_changesNoOutcome() throws Exception {
     start(new ValidationListener() {
       @Override
@@ -191,13 +213,18 @@ class ValidationListenerTest {
   }
 
   private void start(ValidationListener listener, boolean jwksFails) throws Exception {
+    start(listener, jwksFails, builder -> builder);
+  }
+
+  private void start(ValidationListener listener, boolean jwksFails,
+      java.util.function.UnaryOperator<TokenGateConfig.Builder> settings) throws Exception {
     issuer = TestIssuer.start();
     if (jwksFails) {
       // Before the validator exists: it starts loading the keys as soon as it is created.
       issuer.server().fail("/jwks", JwksServer.Fault.status(500));
     }
-    validator = TokenValidator.create(
-        TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").publicPaths("/health").build());
+    validator = TokenValidator.create(settings.apply(
+        TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api").publicPaths("/health")).build());
     server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");

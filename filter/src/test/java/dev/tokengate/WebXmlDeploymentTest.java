@@ -3,6 +3,7 @@ package dev.tokengate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tokengate.support.Poll;
 import dev.tokengate.support.TestServlets;
 import dev.tokengate.testing.TestIssuer;
 import java.io.IOException;
@@ -12,6 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -117,6 +121,41 @@ class WebXmlDeploymentTest {
   void badIssuerUri_failsStartup() {
     assertThatThrownBy(() -> deploy(initParam("issuer", "login.example.com") + initParam("audiences", "api")))
         .hasStackTraceContaining("Setting 'issuer' must be an absolute http(s) URL");
+  }
+
+  @Test
+  void redeployingTwentyTimes_withAFetchHangingAtEachStop_leavesNoTokengateThreadBehind() throws Exception {
+    Set<Thread> before = threadsNamed("tokengate-");
+    String base = deploy(initParam("issuer", issuer.issuer()) + initParam("audiences", "api")
+        + initParam("jwks-read-timeout", "30s"));
+    WebAppContext context = (WebAppContext) server.getHandler();
+    assertThat(get(base + "/whoami", issuer.token().sign()).statusCode()).isEqualTo(200);
+    // From now on every start-up load hangs in the body: blocking I/O that ignores interrupts, were it used.
+    issuer.server().hangAfterHeaders(Duration.ofSeconds(60));
+
+    for (int i = 0; i < 20; i++) {
+      context.stop();
+      Set<Thread> left = threadsNamed("tokengate-");
+      left.removeAll(before);
+      assertThat(left).as("tokengate threads alive after stop %s", i + 1).isEmpty();
+      int started = issuer.server().jwksRequests();
+      context.start();
+      Poll.until("the start-up load of deployment " + (i + 2) + " is under way",
+          () -> issuer.server().jwksRequests() > started);
+    }
+    long stopStarted = System.nanoTime();
+    context.stop();
+    Duration stopTook = Duration.ofNanos(System.nanoTime() - stopStarted);
+    Set<Thread> left = threadsNamed("tokengate-");
+    left.removeAll(before);
+    assertThat(left).isEmpty();
+    assertThat(stopTook).as("stop with a fetch hanging").isLessThan(Duration.ofSeconds(2));
+  }
+
+  private static Set<Thread> threadsNamed(String prefix) {
+    Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
+    threads.removeIf(thread -> !thread.getName().startsWith(prefix) || !thread.isAlive());
+    return threads;
   }
 
   private String deploy(String initParams) throws Exception {

@@ -2,6 +2,7 @@ package dev.tokengate.spi;
 
 import dev.tokengate.BearerError;
 import dev.tokengate.ClientPrincipal;
+import dev.tokengate.KeysUnavailableException;
 
 /**
  * Hears the outcome of each request {@link dev.tokengate.TokenGateFilter} decides, e.g. to count outcomes as metrics
@@ -33,4 +34,14 @@ public interface ValidationListener {
 
   /** The token could not be checked because the issuer's keys cannot be had; answered 503. */
   default void onKeysUnavailable() {}
+
+  /**
+   * The token could not be checked, answered 503 with {@code Retry-After}, and why: {@link
+   * KeysUnavailableException.Reason#KEY_REFRESH_PENDING} is not an outage but a token naming a new key, waiting for
+   * the rate-limited refresh that may bring it. The filter calls this one; by default it calls {@link
+   * #onKeysUnavailable()}, so a listener written before reasons existed hears every 503 as before.
+   */
+  default void onKeysUnavailable(KeysUnavailableException.Reason reason) {
+    onKeysUnavailable();
+  }
 }

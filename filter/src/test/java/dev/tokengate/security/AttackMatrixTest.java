@@ -23,6 +23,7 @@ import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.support.ApiServer;
+import dev.tokengate.support.Poll;
 import dev.tokengate.testing.internal.Jose;
 import dev.tokengate.testing.JwksServer;
 import dev.tokengate.testing.MutableClock;
@@ -31,6 +32,7 @@ import dev.tokengate.testing.TestIssuer;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.URI;
+import java.time.Duration;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -128,6 +130,20 @@ class AttackMatrixTest {
       logs.secret(headers[i]);
     }
     return server.send("GET", path, null, headers);
+  }
+
+  /**
+   * An unknown kid is 401 once a refresh for it could run and did not bring it. The matrix shares its validators, so
+   * earlier unknown kids may have spent the refresh budget (burst 2, one per 30 s); the clock is moved past the
+   * interval first, else the exact answer would be 503 "refresh pending" (see KeyRotationTest).
+   */
+  private void assertUnknownKey(ApiServer server, String token) {
+    refreshAllowedAgain();
+    assertInvalidToken(call(server, token), "The access token was signed with an unknown key");
+  }
+
+  private void refreshAllowedAgain() {
+    clock.advance(Duration.ofSeconds(31));
   }
 
   private static String challenge(String error, String description) {
@@ -269,7 +285,7 @@ class AttackMatrixTest {
       int before = attackerRequests();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"attacker-1\",\"jku\":\""
           + attacker.jwksUri() + "\"}", payload(), Jose.signer(attackerKey));
-      assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
+      assertUnknownKey(api, token);
       assertThat(attackerRequests()).isEqualTo(before);
     }
 
@@ -304,7 +320,7 @@ class AttackMatrixTest {
       String jwk = Jose.publicJwk(attackerKey).toJSONString();
       String token = RawJws.sign("{\"alg\":\"RS256\",\"kid\":\"attacker-1\",\"jwk\":" + jwk + "}", payload(),
           Jose.signer(attackerKey));
-      assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
+      assertUnknownKey(api, token);
     }
 
     @Test
@@ -404,7 +420,7 @@ class AttackMatrixTest {
       String genuine = ecIssuer.token().sign();
       String[] parts = RawJws.parts(genuine);
       String token = b64(header("RS256", "ec-1")) + "." + parts[1] + "." + parts[2];
-      assertInvalidToken(call(ecApi, token), "The access token was signed with an unknown key");
+      assertUnknownKey(ecApi, token);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -476,14 +492,14 @@ class AttackMatrixTest {
     void hostileKid_is401UnknownKey(String kidJson) {
       String token = RawJws.sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + kidJson + "\"}", payload(),
           Jose.signer(issuer.key()));
-      assertInvalidToken(call(api, token), "The access token was signed with an unknown key");
+      assertUnknownKey(api, token);
     }
 
     @Test
     void tenKilobyteKid_isTooLongByDefault_andUnknownWhenLongTokensAllowed() {
       String token = RawJws.sign(header("RS256", "k".repeat(10 * 1024)), payload(), Jose.signer(issuer.key()));
       assertInvalidToken(call(api, token), "The access token is too long");
-      assertInvalidToken(call(apiWithLongTokens, token), "The access token was signed with an unknown key");
+      assertUnknownKey(apiWithLongTokens, token);
     }
 
     @Test
@@ -728,6 +744,17 @@ class AttackMatrixTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"trailing-slash", "uppercase", "uppercase-scheme", "localhost", "path", "whitespace"})
     void issuerDifferingOnlySlightly_is401UntrustedIssuer_withoutAKeyFetch(String variant) {
+      // A fresh issuer and validator: the shared ones may run a refresh that an earlier case scheduled (a kid that
+      // was unknown while the refresh budget was spent), which would show here as a fetch this token did not cause.
+      try (TestIssuer fresh = TestIssuer.start(SigningKey.rsa("key-1"), clock);
+          ApiServer freshApi = ApiServer.start(base(fresh).build())) {
+        Poll.until("the fresh validator loaded its keys", () -> fresh.server().jwksRequests() > 0);
+        assertSlightlyDifferentIssuerIsRefusedWithoutAFetch(fresh, freshApi, variant);
+      }
+    }
+
+    private void assertSlightlyDifferentIssuerIsRefusedWithoutAFetch(TestIssuer issuer, ApiServer api,
+        String variant) {
       String real = issuer.issuer();
       String iss = switch (variant) {
         case "trailing-slash" -> real + "/";
@@ -782,6 +809,7 @@ class AttackMatrixTest {
       assertAccepted(callWithHeader(api, "/whoami?access_token=" + query, "Authorization", "Bearer " + header));
       String forged = issuer.tokenSignedWith(attackerKey).sign();
       logs.secret(forged);
+      refreshAllowedAgain();
       assertInvalidToken(callWithHeader(api, "/whoami?access_token=" + header, "Authorization", "Bearer " + forged),
           "The access token was signed with an unknown key");
     }

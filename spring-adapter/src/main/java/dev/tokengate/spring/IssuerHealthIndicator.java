@@ -9,6 +9,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * The health of one trusted issuer's signing keys, from {@link TokenValidator#health()}: UP while tokens can be
  * checked (with {@code stale: true} when the last good keys are serving through a key-server outage), DOWN when no
  * usable key is loaded and fetching them failed (requests are then answered 503), UNKNOWN until the first fetch.
+ *
+ * <p>This is a readiness signal, never a liveness one: DOWN means "send this instance no traffic for now", not
+ * "restart it" (it recovers by itself, and every instance of the service sees the same key server).
  */
 final class IssuerHealthIndicator implements HealthIndicator {
   private final TokenValidator validator;

@@ -1,5 +1,6 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.RequestFirewallFilter;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenValidator;
@@ -86,10 +87,10 @@ public final class TokenGateAutoConfiguration {
    */
   @Bean(FIREWALL_REGISTRATION_BEAN_NAME)
   @Conditional(OnNarrowedUrlPatterns.class)
-  FilterRegistrationBean<RequestFirewallFilter> tokenGateFirewallRegistration(TokenValidator validator,
-      TokenGateProperties properties, ObjectProvider<ValidationListener> listeners) {
+  FilterRegistrationBean<RequestFirewallFilter> tokenGateFirewallRegistration(TokenGateProperties properties,
+      ObjectProvider<ValidationListener> listeners) {
     FilterRegistrationBean<RequestFirewallFilter> registration = new FilterRegistrationBean<>(
-        new RequestFirewallFilter(validator.config().realm(), new CompositeListener(listeners.orderedStream().toList())));
+        new RequestFirewallFilter(new CompositeListener(listeners.orderedStream().toList())));
     registration.setName("tokengate-firewall");
     registration.setUrlPatterns(List.of("/*"));
     registration.setOrder(properties.getFilter().getOrder());

@@ -68,6 +68,10 @@ final class TokenGateConfigFactory {
     }
     builder.allowQueryToken(properties.isAllowQueryToken());
     builder.allowFormToken(properties.isAllowFormToken());
+    builder.jwksRefreshBurst(properties.getJwksRefreshBurst());
+    if (properties.getJwksSnapshotDirectory() != null) {
+      builder.jwksSnapshotDirectory(properties.getJwksSnapshotDirectory());
+    }
     return builder;
   }
 

@@ -12,14 +12,21 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroupsPostProcessor;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * With Spring Boot's health support (e.g. Actuator) on the classpath, reports each trusted issuer's signing keys
  * under {@code /actuator/health/tokengate/<issuer>}; see {@link IssuerHealthIndicator}. Switch it off with {@code
  * management.health.tokengate.enabled=false}. Optional: without {@code spring-boot-health} it is skipped.
+ *
+ * <p>Issuer health belongs to <b>readiness, never liveness</b>: with Kubernetes probes on, it joins the {@code
+ * readiness} group by default (see {@link ReadinessGroupPostProcessor}), so an instance without usable keys gets no
+ * traffic, and is not restarted for a key server's outage.
  */
-@AutoConfiguration(after = TokenGateAutoConfiguration.class)
+@AutoConfiguration(after = TokenGateAutoConfiguration.class,
+    afterName = "org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration")
 @ConditionalOnClass(HealthContributor.class)
 @ConditionalOnBean(TokenValidator.class)
 @ConditionalOnEnabledHealthIndicator("tokengate")
@@ -34,6 +41,11 @@ public final class TokenGateHealthAutoConfiguration {
           new IssuerHealthIndicator(validator, trusted.issuer()));
     }
     return CompositeHealthContributor.fromMap(issuers);
+  }
+
+  @Bean
+  static HealthEndpointGroupsPostProcessor tokengateReadinessGroup(Environment environment) {
+    return new ReadinessGroupPostProcessor(environment);
   }
 
   // A health component's name is a URL path segment: https://login.example.com/realms/api becomes

@@ -1,5 +1,6 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.RequestFirewallFilter;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenValidator;
 import jakarta.servlet.Filter;

@@ -2,6 +2,7 @@ package dev.tokengate.spring;
 
 import dev.tokengate.TokenTypePolicy;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +127,18 @@ public class TokenGateProperties {
 
   /** Spring Security integration. */
   private final Security security = new Security();
+
+  /**
+   * How many JWKS refreshes for unknown 'kid's may run back to back before jwks-refresh-rate-limit applies, 1 to 10;
+   * a flood of forged kids costs at most this many fetches plus one per interval.
+   */
+  private int jwksRefreshBurst = 2;
+
+  /**
+   * A directory where the last good JWKS of each issuer is saved after every fetch, and read at start-up only when the
+   * key server cannot be reached (used within jwks-max-staleness of its fetch); unset: off.
+   */
+  private Path jwksSnapshotDirectory;
 
   public String getIssuer() {
     return issuer;
@@ -333,6 +346,22 @@ public class TokenGateProperties {
 
   public void setAllowFormToken(boolean allowFormToken) {
     this.allowFormToken = allowFormToken;
+  }
+
+  public int getJwksRefreshBurst() {
+    return jwksRefreshBurst;
+  }
+
+  public void setJwksRefreshBurst(int jwksRefreshBurst) {
+    this.jwksRefreshBurst = jwksRefreshBurst;
+  }
+
+  public Path getJwksSnapshotDirectory() {
+    return jwksSnapshotDirectory;
+  }
+
+  public void setJwksSnapshotDirectory(Path jwksSnapshotDirectory) {
+    this.jwksSnapshotDirectory = jwksSnapshotDirectory;
   }
 
   public Filter getFilter() {

@@ -2,6 +2,7 @@ package dev.tokengate.spring;
 
 import dev.tokengate.BearerError;
 import dev.tokengate.ClientPrincipal;
+import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.spi.ValidationListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,7 +16,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Counts what tokengate decided, as the Micrometer counter {@value #METER_NAME} with tag {@code outcome}: {@code
  * accepted}, {@code missing_token}, {@code invalid_request}, {@code invalid_token}, {@code insufficient_scope} (the
- * filter's path rules and {@code @RequiredScope} on controllers) and {@code keys_unavailable}. The tag never carries a
+ * filter's path rules and {@code @RequiredScope} on controllers), {@code keys_unavailable} (503: the key server is
+ * failing and no usable key is cached, or the validator is shutting down) and {@code key_refresh_pending} (503, not an
+ * outage: a token names a new key and waits for the rate-limited refresh that may bring it). The tag never carries a
  * description or a client id, so its cardinality stays fixed whatever callers send.
  *
  * <p>A {@link MeterBinder}, so that Spring Boot registers the counters (at zero) once the registry is configured,
@@ -32,7 +35,8 @@ public final class ValidationMetrics implements ValidationListener, MeterBinder 
     INVALID_REQUEST,
     INVALID_TOKEN,
     INSUFFICIENT_SCOPE,
-    KEYS_UNAVAILABLE;
+    KEYS_UNAVAILABLE,
+    KEY_REFRESH_PENDING;
 
     String tag() {
       return name().toLowerCase(Locale.ROOT);
@@ -79,6 +83,12 @@ public final class ValidationMetrics implements ValidationListener, MeterBinder 
   @Override
   public void onKeysUnavailable() {
     count(Outcome.KEYS_UNAVAILABLE);
+  }
+
+  @Override
+  public void onKeysUnavailable(KeysUnavailableException.Reason reason) {
+    count(reason == KeysUnavailableException.Reason.KEY_REFRESH_PENDING
+        ? Outcome.KEY_REFRESH_PENDING : Outcome.KEYS_UNAVAILABLE);
   }
 
   private void count(Outcome outcome) {

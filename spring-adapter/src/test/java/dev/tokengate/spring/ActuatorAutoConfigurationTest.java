@@ -9,6 +9,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.actuate.endpoint.CompositeHealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -77,6 +81,32 @@ class ActuatorAutoConfigurationTest {
             assertThat(context).getBean(ValidationMetrics.class).isSameAs(OwnMetrics.METRICS));
   }
 
+  /** With the real health endpoint, availability state and probes auto-configurations. */
+  private final WebApplicationContextRunner probes = runner.withConfiguration(AutoConfigurations.of(
+      org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration.class,
+      org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration.class,
+      org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration.class,
+      org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration.class,
+      org.springframework.boot.health.autoconfigure.application.AvailabilityHealthContributorAutoConfiguration.class,
+      org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration.class));
+
+  @Test
+  void keyRefreshPending_isCountedApartFromAnOutage() {
+    runner.withUserConfiguration(Registry.class)
+        .withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api").run(context -> {
+          MeterRegistry registry = context.getBean(MeterRegistry.class);
+          ValidationMetrics metrics = context.getBean(ValidationMetrics.class);
+          metrics.bindTo(registry);
+          metrics.onKeysUnavailable(dev.tokengate.KeysUnavailableException.Reason.KEY_REFRESH_PENDING);
+          metrics.onKeysUnavailable(dev.tokengate.KeysUnavailableException.Reason.KEY_REFRESH_PENDING);
+          metrics.onKeysUnavailable(dev.tokengate.KeysUnavailableException.Reason.KEYS_UNAVAILABLE);
+          assertThat(registry.get("tokengate.validations").tag("outcome", "key_refresh_pending").counter().count())
+              .isEqualTo(2);
+          assertThat(registry.get("tokengate.validations").tag("outcome", "keys_unavailable").counter().count())
+              .isEqualTo(1);
+        });
+  }
+
   @Test
   void health_hasOneComponentPerIssuer() {
     runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
@@ -87,6 +117,36 @@ class ActuatorAutoConfigurationTest {
               .containsExactly("login.example.com-realms-api", "partner.example.net-8443");
           HealthContributor first = health.getContributor("login.example.com-realms-api");
           assertThat(first).isInstanceOf(IssuerHealthIndicator.class);
+        });
+  }
+
+  @Test
+  void withKubernetesProbes_issuerHealthJoinsReadiness_neverLiveness() {
+    probes.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+        "management.endpoint.health.probes.enabled=true").run(context -> {
+          assertThat(context).hasNotFailed();
+          HealthEndpointGroups groups = context.getBean(HealthEndpointGroups.class);
+          assertThat(groups.get("readiness").isMember("tokengate")).isTrue();
+          assertThat(groups.get("readiness").isMember("tokengate/login.example.com-realms-api")).isTrue();
+          assertThat(groups.get("readiness").isMember("readinessState")).isTrue();
+          assertThat(groups.get("liveness").isMember("tokengate")).isFalse();
+          assertThat(groups.get("liveness").isMember("livenessState")).isTrue();
+          HealthDescriptor readiness = context.getBean(HealthEndpoint.class).healthForPath("readiness");
+          assertThat(readiness).isInstanceOf(CompositeHealthDescriptor.class);
+          assertThat(((CompositeHealthDescriptor) readiness).getComponents()).containsKeys("tokengate", "readinessState");
+          HealthDescriptor liveness = context.getBean(HealthEndpoint.class).healthForPath("liveness");
+          assertThat(((CompositeHealthDescriptor) liveness).getComponents()).doesNotContainKey("tokengate");
+        });
+  }
+
+  @Test
+  void aReadinessGroupTheUserConfigured_isLeftAsConfigured() {
+    probes.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+        "management.endpoint.health.probes.enabled=true",
+        "management.endpoint.health.group.readiness.include=readinessState").run(context -> {
+          assertThat(context).hasNotFailed();
+          HealthEndpointGroups groups = context.getBean(HealthEndpointGroups.class);
+          assertThat(groups.get("readiness").isMember("tokengate")).isFalse();
         });
   }
 

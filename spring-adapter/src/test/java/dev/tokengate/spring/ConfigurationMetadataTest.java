@@ -30,6 +30,8 @@ class ConfigurationMetadataTest {
     assertThat(properties.get("tokengate.clock-skew").path("defaultValue").asText()).isEqualTo("60s");
     assertThat(properties.get("tokengate.filter.order").path("defaultValue").asInt()).isEqualTo(-110);
     assertThat(properties.get("tokengate.scope-claims").path("defaultValue").toString()).isEqualTo("[\"scope\",\"scp\"]");
+    assertThat(properties.get("tokengate.jwks-refresh-burst").path("defaultValue").asInt()).isEqualTo(2);
+    assertThat(properties.get("tokengate.jwks-snapshot-directory").path("type").asText()).isEqualTo("java.nio.file.Path");
   }
 
   private static Map<String, JsonNode> properties() throws IOException {

@@ -315,6 +315,25 @@ class TokenGateAutoConfigurationTest {
   }
 
   @Test
+  void refreshBurstAndSnapshotDirectory_areBound() {
+    runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api",
+        "tokengate.jwks-refresh-burst=4", "tokengate.jwks-snapshot-directory=target/tokengate-keys").run(context -> {
+          TokenGateConfig config = context.getBean(TokenGateConfig.class);
+          assertThat(config.jwksRefreshBurst()).isEqualTo(4);
+          assertThat(config.jwksSnapshotDirectory()).hasValue(java.nio.file.Path.of("target/tokengate-keys"));
+        });
+    runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api").run(context ->
+        assertThat(context.getBean(TokenGateConfig.class).jwksSnapshotDirectory()).isEmpty());
+  }
+
+  @Test
+  void tooLargeRefreshBurst_failsNamingTheProperty() {
+    assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api", "tokengate.jwks-refresh-burst=11"),
+        "tokengate.jwks-refresh-burst",
+        "tokengate is misconfigured: Property 'tokengate.jwks-refresh-burst' must be between 1 and 10, was 11");
+  }
+
+  @Test
   void unknownAlgorithm_failsNamingTheProperty() {
     assertFailure(List.of("tokengate.issuer=" + ISSUER, "tokengate.audiences=api", "tokengate.algorithms=none"),
         "tokengate.algorithms",

@@ -120,6 +120,8 @@ public final class JwksServer implements AutoCloseable {
   private volatile String cacheControl;
   private volatile String discoveryIssuer;
   private volatile Duration jwksDelay = Duration.ZERO;
+  private volatile Duration bodyDrip = Duration.ZERO;
+  private volatile Duration hangAfterHeaders = Duration.ZERO;
   private int port;
 
   private JwksServer(int port) {
@@ -261,6 +263,29 @@ public final class JwksServer implements AutoCloseable {
   }
 
   /**
+   * Sends the JWKS body one byte at a time, {@code perByte} apart (headers at once, with the true {@code
+   * Content-Length}): a server that is never silent long enough for a read timeout, yet takes without limit.
+   *
+   * @param perByte the pause before each byte of the body
+   * @return this server
+   */
+  public JwksServer dripBody(Duration perByte) {
+    this.bodyDrip = perByte;
+    return this;
+  }
+
+  /**
+   * Sends the JWKS response's status and headers at once, then holds the body back for {@code delay}.
+   *
+   * @param delay how long the body is held back
+   * @return this server
+   */
+  public JwksServer hangAfterHeaders(Duration delay) {
+    this.hangAfterHeaders = delay;
+    return this;
+  }
+
+  /**
    * Answers {@code path} (e.g. {@code /jwks}) with a fault until {@link #heal()}.
    *
    * @param path the path
@@ -280,6 +305,8 @@ public final class JwksServer implements AutoCloseable {
   public JwksServer heal() {
     faults.clear();
     jwksDelay = Duration.ZERO;
+    bodyDrip = Duration.ZERO;
+    hangAfterHeaders = Duration.ZERO;
     return this;
   }
 
@@ -368,6 +395,9 @@ public final class JwksServer implements AutoCloseable {
           response.getHeaders().put(HttpHeader.CACHE_CONTROL, cacheControl);
         }
         String body = rawJwks != null ? rawJwks : JSONObjectUtils.toJSONString(Map.of("keys", keys));
+        if (!bodyDrip.isZero() || !hangAfterHeaders.isZero()) {
+          return sendSlowly(response, callback, body, hangAfterHeaders, bodyDrip);
+        }
         return send(response, callback, 200, "application/jwk-set+json", body);
       }
       default -> {
@@ -381,6 +411,33 @@ public final class JwksServer implements AutoCloseable {
       // Ends early when the server is closed, so a hung response never outlives its test.
       released.await(delay.toMillis(), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** Commits status and headers, waits {@code afterHeaders}, then writes the body a byte per {@code perByte}. */
+  private boolean sendSlowly(Response response, Callback callback, String body, Duration afterHeaders,
+      Duration perByte) throws Exception {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/jwk-set+json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    try {
+      Callback.Completable headers = new Callback.Completable();
+      response.write(false, ByteBuffer.allocate(0), headers);
+      headers.get(10, TimeUnit.SECONDS);
+      pause(afterHeaders);
+      int step = perByte.isZero() ? bytes.length : 1;
+      for (int at = 0; at < bytes.length && released.getCount() > 0; at += step) {
+        Callback.Completable written = new Callback.Completable();
+        response.write(false, ByteBuffer.wrap(bytes, at, Math.min(step, bytes.length - at)), written);
+        written.get(10, TimeUnit.SECONDS);
+        pause(perByte);
+      }
+      response.write(true, ByteBuffer.allocate(0), callback);
+    } catch (Exception e) {
+      // The client gave up and closed the connection: what a deadline is for.
+      callback.failed(e);
+    }
+    return true;
   }
 
   private static boolean send(Response response, Callback callback, int status, String contentType, String body) {

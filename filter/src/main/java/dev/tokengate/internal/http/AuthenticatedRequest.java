@@ -9,7 +9,8 @@ import java.security.Principal;
 
 /**
  * The request as downstream code sees it once the token is valid: the caller is the principal, and its scopes are
- * its roles, so that container security constraints ({@code <auth-constraint><role-name>}) can name scopes.
+ * its roles, so that application code can ask {@code isUserInRole(scope)}. Container security constraints ({@code
+ * <auth-constraint>}) are enforced before any filter and never see this request.
  */
 public final class AuthenticatedRequest extends HttpServletRequestWrapper {
   private final ClientPrincipal principal;

@@ -107,13 +107,21 @@ public final class BearerTokenExtractor {
    */
   private Optional<String> fromForm(HttpServletRequest request, List<String> inQuery)
       throws TokenRejectedException {
-    String contentType = request.getContentType();
-    if (contentType == null
-        || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")
-        || "GET".equals(request.getMethod())) {
-      return Optional.empty();
+    String[] merged;
+    try {
+      String contentType = request.getContentType();
+      if (contentType == null
+          || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")
+          || "GET".equals(request.getMethod())) {
+        return Optional.empty();
+      }
+      merged = request.getParameterValues(PARAMETER);
+    } catch (RuntimeException e) {
+      // The container could not read the content type, query or body: Jetty throws UnsupportedCharsetException
+      // from getContentType() for "charset=x-bogus" (which it answered 500, naming the exception in an HTML page)
+      // and BadMessageException for malformed percent-encoding. It is the client's malformed request: 400.
+      throw new TokenRejectedException(INVALID_REQUEST, "The request's form body or query cannot be parsed");
     }
-    String[] merged = request.getParameterValues(PARAMETER);
     if (merged == null || merged.length <= inQuery.size()) {
       return Optional.empty();
     }

@@ -23,12 +23,19 @@ import java.nio.charset.StandardCharsets;
  * dot ({@code .}, {@code ..}, {@code ...}, {@code name.}); malformed percent-encoding; an encoded {@code . / \ % ;},
  * control character or character that needs no encoding ({@code %61}); an encoded space ending a segment; an encoded
  * sequence that is not UTF-8. The check scans the URI once and allocates nothing unless the path is percent-encoded.
+ * The method {@code TRACE} is refused too: the servlet default answers it by echoing the headers, token included.
  */
 public final class RequestFirewall {
   private RequestFirewall() {}
 
   /** Why the request is refused, in words fit for {@code error_description}; {@code null} when it may go on. */
   public static String refusal(HttpServletRequest request) {
+    if ("TRACE".equals(request.getMethod())) {
+      // HttpServlet.doTrace, which every servlet inherits and Jetty does not switch off (Tomcat does, allowTrace),
+      // echoes the request's headers in the body: the bearer token, and whatever a proxy added, would be written
+      // into a response (cross-site tracing). Nothing an API needs is lost.
+      return "The request method TRACE is not allowed";
+    }
     return refusal(request.getRequestURI(), request.getContextPath(), request.getServletPath(),
         request.getPathInfo());
   }

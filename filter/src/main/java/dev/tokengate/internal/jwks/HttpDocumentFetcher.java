@@ -2,105 +2,194 @@ package dev.tokengate.internal.jwks;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.ProxySelector;
 import java.net.URI;
-import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Fetches a discovery document or a JWKS over HTTP(S) with bounded cost: connect and read timeouts, a size cap, only
- * {@code http}/{@code https}, and redirects followed only within the same scheme, host and port.
+ * Fetches a discovery document or a JWKS over HTTP(S) with bounded cost: a connect timeout, a <em>total</em> deadline
+ * covering connect, response headers and body however slowly the server sends them, a size cap, only {@code
+ * http}/{@code https}, and redirects followed only within the same scheme, host and port.
  *
- * <p>{@link HttpURLConnection} rather than {@code java.net.http.HttpClient}: it has a per-read socket timeout, runs
- * on the calling thread with no selector thread to manage, and is what Nimbus uses too.
+ * <p>{@code java.net.http.HttpClient} rather than {@link java.net.HttpURLConnection}: a blocking socket read cannot be
+ * abandoned from another thread, so a server that drips one byte just inside the read timeout could hold the fetching
+ * thread without limit. Here the caller waits on a future with its deadline and, when the deadline passes, cancels
+ * the exchange and its body subscription, which closes the connection. The caller's wait is interruptible, so {@link
+ * java.util.concurrent.ExecutorService#shutdownNow()} ends a fetch at once on JDK 17 too.
  */
-public final class HttpDocumentFetcher {
+public final class HttpDocumentFetcher implements AutoCloseable {
   private static final int MAX_REDIRECTS = 3;
   private static final Pattern MAX_AGE = Pattern.compile("(?:^|,)\\s*max-age\\s*=\\s*\"?(\\d+)\"?");
 
+  /** Dropped on close, so that JDK 17's selector thread ends even while a container still holds this fetcher. */
+  private volatile HttpClient client;
   private final Duration connectTimeout;
-  private final Duration readTimeout;
   private final int maxBytes;
 
   /** A fetched document: its body and, when the server sent one, its {@code Cache-Control: max-age}. */
   public record Document(String body, Optional<Duration> maxAge) {}
 
-  public HttpDocumentFetcher(Duration connectTimeout, Duration readTimeout, int maxBytes) {
+  /**
+   * @param executor runs the client's internal tasks (never blocking ones); owned by the caller
+   */
+  public HttpDocumentFetcher(Duration connectTimeout, int maxBytes, Executor executor) {
     this.connectTimeout = connectTimeout;
-    this.readTimeout = readTimeout;
     this.maxBytes = maxBytes;
+    // JDK 17's client starts a selector thread that inherits this thread's context class loader; in a servlet
+    // container that is the web application's, which the thread would then pin until the client is collected.
+    Thread current = Thread.currentThread();
+    ClassLoader contextLoader = current.getContextClassLoader();
+    current.setContextClassLoader(null);
+    try {
+      HttpClient.Builder builder = HttpClient.newBuilder();
+      // As HttpURLConnection did: the JVM's proxy settings (http.proxyHost, https.proxyHost, ...) apply.
+      ProxySelector proxies = ProxySelector.getDefault();
+      if (proxies != null) {
+        builder.proxy(proxies);
+      }
+      this.client = builder
+          .connectTimeout(connectTimeout)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .version(HttpClient.Version.HTTP_1_1)
+          .executor(executor)
+          .build();
+    } finally {
+      current.setContextClassLoader(contextLoader);
+    }
   }
 
   /**
-   * Fetches {@code uri}, which must answer 200 with a body under the size cap.
+   * Fetches {@code uri}, which must answer 200 with a body under the size cap, by {@code deadlineNanos} (a {@link
+   * System#nanoTime()} value) at the latest, redirects included.
    *
+   * @param budget the total time the deadline stands for, for the error message
    * @throws IOException when the server cannot be reached, answers another status, redirects elsewhere, is too slow,
    *     or sends too much
    */
-  public Document fetch(URI uri) throws IOException {
+  public Document fetch(URI uri, long deadlineNanos, Duration budget) throws IOException {
     URI current = uri;
     for (int redirects = 0; ; redirects++) {
       requireHttp(current);
-      HttpURLConnection connection = (HttpURLConnection) toUrl(current).openConnection();
-      try {
-        connection.setConnectTimeout(millis(connectTimeout));
-        connection.setReadTimeout(millis(readTimeout));
-        connection.setInstanceFollowRedirects(false);
-        connection.setUseCaches(false);
-        connection.setRequestProperty("Accept", "application/json, application/jwk-set+json");
-        int status = connection.getResponseCode();
-        if (status >= 300 && status < 400 && status != 304) {
-          String location = connection.getHeaderField("Location");
-          if (location == null || redirects >= MAX_REDIRECTS) {
-            throw new IOException(current + " answered " + status + " without a usable redirect");
-          }
-          URI next = current.resolve(location);
-          if (!sameOrigin(current, next)) {
-            throw new IOException(current + " redirected to another origin (" + next.getScheme() + "://"
-                + next.getAuthority() + "), which is not followed");
-          }
-          current = next;
-          continue;
+      HttpResponse<byte[]> response = send(current, deadlineNanos, budget);
+      int status = response.statusCode();
+      if (status >= 300 && status < 400 && status != 304) {
+        Optional<String> location = response.headers().firstValue("Location");
+        if (location.isEmpty() || redirects >= MAX_REDIRECTS) {
+          throw new IOException(current + " answered " + status + " without a usable redirect"
+              + (redirects >= MAX_REDIRECTS ? " (more than " + MAX_REDIRECTS + " redirects)" : ""));
         }
-        if (status != 200) {
-          throw new IOException(current + " answered HTTP " + status);
+        URI next = current.resolve(location.get());
+        if (!sameOrigin(current, next)) {
+          throw new IOException(current + " redirected to another origin (" + next.getScheme() + "://"
+              + next.getAuthority() + "), which is not followed");
         }
-        long declared = connection.getContentLengthLong();
-        if (declared > maxBytes) {
-          throw new IOException(current + " sent " + declared + " bytes, over the limit of " + maxBytes);
-        }
-        try (InputStream in = connection.getInputStream()) {
-          String body = readCapped(in, current);
-          return new Document(body, maxAge(connection.getHeaderField("Cache-Control")));
-        }
-      } finally {
-        connection.disconnect();
+        current = next;
+        continue;
       }
+      if (status != 200) {
+        throw new IOException(current + " answered HTTP " + status);
+      }
+      return new Document(new String(response.body(), StandardCharsets.UTF_8),
+          maxAge(response.headers().firstValue("Cache-Control").orElse(null)));
     }
   }
 
-  private String readCapped(InputStream in, URI uri) throws IOException {
-    long deadline = System.nanoTime() + readTimeout.toNanos() * 2;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, 16 * 1024));
-    byte[] buffer = new byte[8192];
-    int read;
-    while ((read = in.read(buffer)) != -1) {
-      out.write(buffer, 0, read);
-      if (out.size() > maxBytes) {
-        throw new IOException(uri + " sent more than the limit of " + maxBytes + " bytes");
+  private HttpResponse<byte[]> send(URI uri, long deadlineNanos, Duration budget) throws IOException {
+    long remaining = deadlineNanos - System.nanoTime();
+    if (remaining <= 0) {
+      throw tooSlow(uri, budget);
+    }
+    HttpRequest request = HttpRequest.newBuilder(uri)
+        .GET()
+        .header("Accept", "application/json, application/jwk-set+json")
+        // Bounds connect + headers inside the client; the wait below bounds the body too.
+        .timeout(Duration.ofNanos(remaining))
+        .build();
+    HttpClient current = client;
+    if (current == null) {
+      throw new IOException("the validator is closed; " + uri + " is not fetched");
+    }
+    CappedBody body = new CappedBody(uri, maxBytes);
+    CompletableFuture<HttpResponse<byte[]>> exchange = current.sendAsync(request, info -> {
+      long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+      if (info.statusCode() == 200 && declared > maxBytes) {
+        body.refuse(new IOException(uri + " sent " + declared + " bytes, over the limit of " + maxBytes));
       }
-      // The socket timeout bounds each read; this bounds a server that drips a byte just inside it.
-      if (System.nanoTime() - deadline > 0) {
-        throw new IOException(uri + " took longer than " + readTimeout.multipliedBy(2) + " to send its body");
+      return body;
+    });
+    try {
+      return exchange.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw tooSlow(uri, budget);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("fetching " + uri + " was interrupted");
+    } catch (ExecutionException e) {
+      throw failure(uri, e.getCause());
+    } finally {
+      // Closes the connection of an exchange still running (slow headers or body); a no-op once it completed.
+      body.cancel();
+      exchange.cancel(true);
+    }
+  }
+
+  private IOException tooSlow(URI uri, Duration budget) {
+    return new IOException(uri + " timed out: no complete answer within " + budget);
+  }
+
+  private IOException failure(URI uri, Throwable cause) {
+    if (cause instanceof HttpConnectTimeoutException) {
+      return new IOException(uri + ": connect timed out after " + connectTimeout, cause);
+    }
+    if (cause instanceof HttpTimeoutException) {
+      return new IOException(uri + " timed out", cause);
+    }
+    if (cause instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith(uri.toString())) {
+      return io; // ours, from the body subscriber
+    }
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return new IOException(uri + ": Connection refused", cause);
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    String message = cause == null ? null : cause.getMessage();
+    return new IOException(uri + ": " + (message == null ? String.valueOf(cause) : message), cause);
+  }
+
+  /** Drops the client; on JDK 21 and later shuts it down, on 17 its selector thread ends once it is unreachable. */
+  @Override
+  public void close() {
+    HttpClient closing = client;
+    client = null;
+    if (closing == null) {
+      return;
+    }
+    try {
+      closing.getClass().getMethod("shutdownNow").invoke(closing);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // JDK 17: no shutdown method; nothing is in flight any more (fetches were cancelled), so nothing holds it.
+    }
   }
 
   static Optional<Duration> maxAge(String cacheControl) {
@@ -138,15 +227,77 @@ public final class HttpDocumentFetcher {
     return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
-  private static URL toUrl(URI uri) throws IOException {
-    try {
-      return uri.toURL();
-    } catch (IllegalArgumentException e) {
-      throw new IOException("not a URL: " + uri, e);
-    }
-  }
+  /**
+   * Collects a body up to the size cap; cancelling its subscription (over the cap, or when the caller's deadline
+   * passed) closes the connection.
+   */
+  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final URI uri;
+    private final int maxBytes;
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private volatile Flow.Subscription subscription;
+    private volatile IOException refused;
+    private volatile boolean cancelled;
 
-  private static int millis(Duration duration) {
-    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toMillis()));
+    CappedBody(URI uri, int maxBytes) {
+      this.uri = uri;
+      this.maxBytes = maxBytes;
+    }
+
+    void refuse(IOException reason) {
+      refused = reason;
+    }
+
+    void cancel() {
+      cancelled = true;
+      Flow.Subscription current = subscription;
+      if (current != null) {
+        current.cancel();
+      }
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      this.subscription = subscription;
+      if (refused != null) {
+        subscription.cancel();
+        result.completeExceptionally(refused);
+      } else if (cancelled) {
+        subscription.cancel();
+      } else {
+        subscription.request(1);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer buffer : buffers) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        out.write(bytes, 0, bytes.length);
+      }
+      if (out.size() > maxBytes) {
+        subscription.cancel();
+        result.completeExceptionally(new IOException(uri + " sent more than the limit of " + maxBytes + " bytes"));
+        return;
+      }
+      subscription.request(1);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      result.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(out.toByteArray());
+    }
   }
 }

@@ -19,14 +19,15 @@ public final class IssuerMetadata {
    *
    * @throws IOException naming each URL tried and why it failed
    */
-  public static URI discoverJwksUri(String issuer, HttpDocumentFetcher fetcher) throws IOException {
+  public static URI discoverJwksUri(String issuer, HttpDocumentFetcher fetcher, long deadlineNanos,
+      java.time.Duration budget) throws IOException {
     URI oidc = URI.create(stripTrailingSlash(issuer) + "/.well-known/openid-configuration");
     URI rfc8414 = rfc8414Location(issuer);
     try {
-      return jwksUriFrom(fetcher.fetch(oidc).body(), issuer, oidc);
+      return jwksUriFrom(fetcher.fetch(oidc, deadlineNanos, budget).body(), issuer, oidc);
     } catch (IOException oidcFailure) {
       try {
-        return jwksUriFrom(fetcher.fetch(rfc8414).body(), issuer, rfc8414);
+        return jwksUriFrom(fetcher.fetch(rfc8414, deadlineNanos, budget).body(), issuer, rfc8414);
       } catch (IOException rfc8414Failure) {
         IOException failure = new IOException("Discovery failed for issuer " + issuer + ": "
             + oidcFailure.getMessage() + "; " + rfc8414Failure.getMessage());

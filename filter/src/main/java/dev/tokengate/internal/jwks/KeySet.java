@@ -15,15 +15,17 @@ import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokengate.internal.log.OperatorLog;
+import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An immutable snapshot of an issuer's usable signing keys, each already turned into a verifier, so that the hot path
@@ -34,25 +36,32 @@ import org.slf4j.LoggerFactory;
  * RSA keys under 2048 bits, and EC keys on curves no accepted algorithm uses.
  */
 public final class KeySet {
-  private static final Logger log = LoggerFactory.getLogger(KeySet.class);
+  // Key-server trouble reaches the container's log even when no SLF4J provider is bound.
+  private static final OperatorLog log = OperatorLog.forClass(KeySet.class);
   private static final int MIN_RSA_BITS = 2048;
   private static final Set<JWSAlgorithm> RSA_ALGORITHMS = Set.of(
       JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
       JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
 
-  /** A verifier and the algorithms its key may be used with. */
-  record KeyVerifier(String kid, JWSVerifier verifier, Set<JWSAlgorithm> algorithms) {}
+  /** A verifier, the algorithms its key may be used with, and the key's RFC 7638 thumbprint. */
+  record KeyVerifier(String kid, JWSVerifier verifier, Set<JWSAlgorithm> algorithms, String thumbprint) {}
 
   private final Map<String, List<JWSVerifier>> byKidAndAlgorithm;
   private final Map<JWSAlgorithm, List<JWSVerifier>> byAlgorithm;
   private final Set<String> kids;
+  private final List<KeyVerifier> keys;
+  /** The verifiers by identity: a cached token is still good only while the very verifier that checked it is here. */
+  private final Set<JWSVerifier> verifiers;
+  private final List<String> rejected;
   private final int size;
 
-  private KeySet(List<KeyVerifier> keys) {
+  private KeySet(List<KeyVerifier> keys, List<String> rejected) {
     Map<String, List<JWSVerifier>> byKid = new HashMap<>();
     Map<JWSAlgorithm, List<JWSVerifier>> byAlg = new HashMap<>();
     Set<String> kidSet = new LinkedHashSet<>();
+    Set<JWSVerifier> identities = Collections.newSetFromMap(new IdentityHashMap<>());
     for (KeyVerifier key : keys) {
+      identities.add(key.verifier());
       if (key.kid() != null) {
         kidSet.add(key.kid());
       }
@@ -68,13 +77,57 @@ public final class KeySet {
     this.byKidAndAlgorithm = byKid;
     this.byAlgorithm = byAlg;
     this.kids = Collections.unmodifiableSet(kidSet);
+    this.keys = List.copyOf(keys);
+    this.verifiers = identities;
+    this.rejected = List.copyOf(rejected);
     this.size = keys.size();
   }
 
   /** Builds a snapshot from a parsed JWKS, keeping only keys usable with one of {@code accepted}. */
   public static KeySet of(JWKSet jwks, Set<JWSAlgorithm> accepted) {
+    return of(jwks.getKeys(), List.of(), accepted, null);
+  }
+
+  /**
+   * Builds a snapshot from a JWKS document, key by key: an entry that does not parse (an EC point off its curve,
+   * {@code use} contradicting {@code key_ops}, a missing member) is left out and named in {@link #rejected()}, and the
+   * other keys serve. A key whose material, {@code kid} and algorithms are those of a key in {@code previous} keeps
+   * that key's verifier, so that tokens it verified stay cached across refreshes.
+   *
+   * @throws ParseException when the document is not a JSON object with a {@code keys} array
+   */
+  public static KeySet parse(String document, Set<JWSAlgorithm> accepted, KeySet previous) throws ParseException {
+    Map<String, Object> json = JSONObjectUtils.parse(document);
+    List<Object> entries;
+    try {
+      entries = JSONObjectUtils.getJSONArray(json, "keys");
+    } catch (ParseException e) {
+      throw new ParseException("the keys member is not an array", 0);
+    }
+    if (entries == null) {
+      throw new ParseException("no keys member", 0);
+    }
+    List<JWK> parsed = new ArrayList<>();
+    List<String> rejected = new ArrayList<>();
+    for (Object entry : entries) {
+      if (!(entry instanceof Map<?, ?> map)) {
+        rejected.add("kid=- : not a JSON object");
+        continue;
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> members = (Map<String, Object>) map;
+      try {
+        parsed.add(JWK.parse(members));
+      } catch (ParseException | RuntimeException e) {
+        rejected.add("kid=" + loggable(members.get("kid")) + ": " + e.getMessage());
+      }
+    }
+    return of(parsed, rejected, accepted, previous);
+  }
+
+  private static KeySet of(List<JWK> jwks, List<String> rejected, Set<JWSAlgorithm> accepted, KeySet previous) {
     List<KeyVerifier> usable = new ArrayList<>();
-    for (JWK jwk : jwks.getKeys()) {
+    for (JWK jwk : jwks) {
       String reason = unusableReason(jwk);
       if (reason != null) {
         log.debug("Ignoring JWKS key kid={}: {}", jwk.getKeyID(), reason);
@@ -87,12 +140,50 @@ public final class KeySet {
         continue;
       }
       try {
-        usable.add(new KeyVerifier(jwk.getKeyID(), verifierFor(jwk), Set.copyOf(algorithms)));
+        String thumbprint = jwk.computeThumbprint().toString();
+        KeyVerifier same = previous == null ? null : previous.find(jwk.getKeyID(), thumbprint, algorithms);
+        usable.add(same != null ? same
+            : new KeyVerifier(jwk.getKeyID(), verifierFor(jwk), Set.copyOf(algorithms), thumbprint));
       } catch (JOSEException | RuntimeException e) {
-        log.debug("Ignoring JWKS key kid={}: {}", jwk.getKeyID(), e.getMessage());
+        rejected.add("kid=" + loggable(jwk.getKeyID()) + ": " + e.getMessage());
       }
     }
-    return new KeySet(usable);
+    return new KeySet(usable, rejected);
+  }
+
+  private KeyVerifier find(String kid, String thumbprint, Set<JWSAlgorithm> algorithms) {
+    for (KeyVerifier key : keys) {
+      if (key.thumbprint().equals(thumbprint) && java.util.Objects.equals(key.kid(), kid)
+          && key.algorithms().equals(algorithms)) {
+        return key;
+      }
+    }
+    return null;
+  }
+
+  /** Whether this very verifier (by identity, not by kid) is one of this snapshot's. */
+  public boolean containsVerifier(JWSVerifier verifier) {
+    return verifiers.contains(verifier);
+  }
+
+  /** The entries of the document that did not parse, each as "kid=...: reason"; they are not used. */
+  public List<String> rejected() {
+    return rejected;
+  }
+
+  /** The keys' RFC 7638 thumbprints, e.g. to tell which keys a refresh removed when the set has no kids. */
+  Set<String> thumbprints() {
+    Set<String> thumbprints = new LinkedHashSet<>();
+    keys.forEach(key -> thumbprints.add(key.thumbprint()));
+    return thumbprints;
+  }
+
+  /** A kid is the key server's text: logged only when it looks like an identifier. */
+  private static String loggable(Object kid) {
+    if (!(kid instanceof String text)) {
+      return "-";
+    }
+    return text.length() <= 64 && text.chars().allMatch(c -> c > 0x20 && c < 0x7f) ? text : "(unprintable)";
   }
 
   /**

@@ -18,6 +18,7 @@ import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.internal.jwks.IssuerKeys;
+import dev.tokengate.internal.jwks.KeyBinding;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -129,6 +130,13 @@ public final class AccessTokenVerifier {
       payload = JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot));
       claims = JWTClaimsSet.parse(payload);
       signatureBytes = java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(bytes, lastDot + 1, bytes.length));
+      for (String audience : claims.getAudience()) {
+        // Nimbus keeps a JSON null inside "aud": [null, "api"]; the immutable audience sets below throw on it,
+        // which answered a signed token 500. An audience that is not a string is malformed like any other.
+        if (audience == null) {
+          throw new ParseException("aud holds null", 0);
+        }
+      }
     } catch (ParseException | RuntimeException e) {
       // Nimbus reports wrong claim types and broken JSON alike as ParseException; both are the token's fault.
       throw logged(invalid("The access token is malformed"));
@@ -166,7 +174,8 @@ public final class AccessTokenVerifier {
     }
     byte[] signingInput = Arrays.copyOf(bytes, lastDot);
     Base64URL signature = new DecodedBase64URL(token.substring(lastDot + 1), signatureBytes);
-    if (!signatureValid(header, signingInput, signature, candidates)) {
+    JWSVerifier verifiedBy = signatureVerifier(header, signingInput, signature, candidates);
+    if (verifiedBy == null) {
       throw invalid("The access token signature is invalid");
     }
     checkTimes(claims);
@@ -179,7 +188,8 @@ public final class AccessTokenVerifier {
         // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject().
         claims.getExpirationTime().toInstant(), payload);
     return new VerifiedToken(principal, header.getKeyID(), millisOrAbsent(claims.getNotBeforeTime()),
-        millisOrAbsent(claims.getIssueTime()));
+        millisOrAbsent(claims.getIssueTime()),
+        verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy));
   }
 
   private static long millisOrAbsent(Date date) {
@@ -193,18 +203,19 @@ public final class AccessTokenVerifier {
     return keys == null ? List.of() : keys.verifiersFor(header);
   }
 
-  private static boolean signatureValid(
+  /** The candidate whose key verifies the signature, {@code null} when none does. */
+  private static JWSVerifier signatureVerifier(
       JWSHeader header, byte[] signingInput, Base64URL signature, List<JWSVerifier> candidates) {
     for (JWSVerifier verifier : candidates) {
       try {
         if (verifier.verify(header, signingInput, signature)) {
-          return true;
+          return verifier;
         }
       } catch (JOSEException | RuntimeException e) {
         // A malformed signature (wrong length, bad DER) is simply not a valid one.
       }
     }
-    return false;
+    return null;
   }
 
   private void checkTimes(JWTClaimsSet claims) throws TokenRejectedException {

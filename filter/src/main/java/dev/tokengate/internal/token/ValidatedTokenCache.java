@@ -7,10 +7,10 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenRejectedException;
+import dev.tokengate.internal.jwks.KeyBinding;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -26,8 +26,10 @@ import java.util.concurrent.atomic.LongAdder;
  * afresh every time, so no earlier failure can refuse a token that became valid, e.g. after a key rotation.
  *
  * <p>The number of entries is bounded (Caffeine's size-based eviction), so a flood of distinct tokens costs
- * verification work but never unbounded memory. When a JWKS refresh shows that a key was removed, {@link
- * #keysRemoved} drops every entry that key verified.
+ * verification work but never unbounded memory. Each entry is bound to the very key that verified it (by identity;
+ * see {@link KeyBinding}): a hit is served only while that key is in its issuer's current usable set and within
+ * {@code jwks-max-staleness}, so a removed key, a {@code kid} reused with new material, a kid-less rotation or keys
+ * gone stale end their tokens' entries at once.
  */
 public final class ValidatedTokenCache {
   /** Checks a token in full; what {@link #validate} falls back to on a miss. */
@@ -37,8 +39,7 @@ public final class ValidatedTokenCache {
   }
 
   /** A remembered token; times are epoch milliseconds, {@link Long#MIN_VALUE} when the claim is absent. */
-  private record Entry(ClientPrincipal principal, String issuer, String kid, long expiresAt, long notBefore,
-                       long issuedAt) {}
+  private record Entry(ClientPrincipal principal, KeyBinding key, long expiresAt, long notBefore, long issuedAt) {}
 
   private final Cache<TokenKey, Entry> cache;
   private final Clock clock;
@@ -78,7 +79,10 @@ public final class ValidatedTokenCache {
     TokenKey key = new TokenKey(token);
     Entry entry = cache.getIfPresent(key);
     if (entry != null) {
-      if (withinTimes(entry, clock.millis())) {
+      // The key check makes the entry die with the key that verified it: removed, replaced under the same kid, or
+      // stale past jwks-max-staleness. It also closes the race where a thread verified against the old set and
+      // inserted after the refresh: its entry is bound to a key no longer current, so it never answers.
+      if (withinTimes(entry, clock.millis()) && entry.key().stillUsable()) {
         return entry.principal();
       }
       // Full validation below gives the precise reason; the stale entry must not answer again.
@@ -90,32 +94,33 @@ public final class ValidatedTokenCache {
     // A token already inside its exp skew is accepted but not remembered: its entry would outlive its exp.
     if (expiresAt > clock.millis()) {
       ClientPrincipal principal = verified.principal();
-      cache.put(key, new Entry(principal, principal.issuer(), verified.kid(), expiresAt,
-          verified.notBeforeMillis(), verified.issuedAtMillis()));
+      cache.put(key, new Entry(principal, verified.key(), expiresAt, verified.notBeforeMillis(),
+          verified.issuedAtMillis()));
     }
     return verified.principal();
   }
 
   /**
-   * The principal of a token that passed full validation before and is still within its times; empty otherwise. A
-   * lookup only: it never verifies, never waits.
+   * The principal of a token that passed full validation before, is still within its times and whose key is still
+   * usable; empty otherwise. A lookup only: it never verifies, never waits (the key check is a few volatile reads).
    */
   public Optional<ClientPrincipal> lookup(String token) {
     if (cache == null) {
       return Optional.empty();
     }
     Entry entry = cache.getIfPresent(new TokenKey(token));
-    return entry != null && withinTimes(entry, clock.millis()) ? Optional.of(entry.principal()) : Optional.empty();
+    return entry != null && withinTimes(entry, clock.millis()) && entry.key().stillUsable()
+        ? Optional.of(entry.principal())
+        : Optional.empty();
   }
 
   /**
-   * Forgets every token of {@code issuer} verified with one of {@code kids}, and every token of that issuer whose
-   * header named no key (which key verified it is not recorded, so it is dropped to be safe).
+   * Forgets every token whose key is no longer usable, e.g. after a refresh removed keys. Only frees memory early:
+   * such an entry is never served anyway, since every hit checks its key.
    */
-  public void keysRemoved(String issuer, Set<String> kids) {
+  public void dropUnusable() {
     if (cache != null) {
-      cache.asMap().values().removeIf(
-          entry -> entry.issuer().equals(issuer) && (entry.kid() == null || kids.contains(entry.kid())));
+      cache.asMap().values().removeIf(entry -> !entry.key().stillUsable());
     }
   }
 
