@@ -28,7 +28,7 @@ if [ ! -f "$JAR" ]; then
 fi
 
 rm -f "$OUT/port"
-java -Xms512m -Xmx512m -Dtokengate.bench.fixture="$FIXTURE" -cp "$JAR" dev.tokengate.benchmarks.EndToEndServer "$OUT" \
+java -Xms512m -Xmx512m -Dbench.tokengate.fixture="$FIXTURE" -cp "$JAR" dev.tokengate.benchmarks.EndToEndServer "$OUT" \
   > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

@@ -123,6 +123,21 @@ public final class TokenValidator implements AutoCloseable {
     return tokenCache.validate(token, fullValidation);
   }
 
+  /**
+   * The caller of a token this validator accepted before, if it is remembered and still within its times; else
+   * empty. It never verifies a signature, never fetches or waits for keys: for callers that must not block, such as a
+   * reactive event loop, which answer a hit at once and hand a miss to {@link #validate} on a thread that may block.
+   * A token it returns is one {@link #validate} would accept now.
+   *
+   * @param token the compact JWS, without the {@code Bearer } prefix
+   * @return the remembered caller, or empty when {@link #validate} must decide
+   * @since 0.1.0
+   */
+  public Optional<ClientPrincipal> validateCached(String token) {
+    requireNonNull(token, "token");
+    return tokenCache.lookup(token);
+  }
+
   /** The configuration this validator enforces. */
   public TokenGateConfig config() {
     return config;

@@ -73,6 +73,31 @@ class ValidatedTokenCacheTest {
   }
 
   @Test
+  void validateCached_answersOnlyRememberedTokens_withinTheirTimes_andNeverVerifies() throws Exception {
+    start(10_000);
+    String token = issuer.token().sign();
+    assertThat(validator.validateCached(token)).isEmpty();
+    assertThat(verifications()).isZero();
+
+    ClientPrincipal validated = validator.validate(token);
+    assertThat(validator.validateCached(token)).containsSame(validated);
+    assertThat(validator.validateCached(token.substring(0, token.length() - 2) + "AA")).isEmpty();
+    assertThat(verifications()).isEqualTo(1);
+
+    clock.advance(java.time.Duration.ofHours(1));
+    assertThat(validator.validateCached(token)).isEmpty();
+    assertThat(verifications()).isEqualTo(1);
+  }
+
+  @Test
+  void validateCached_withCacheSizeZero_isAlwaysEmpty() throws Exception {
+    start(0);
+    String token = issuer.token().sign();
+    validator.validate(token);
+    assertThat(validator.validateCached(token)).isEmpty();
+  }
+
+  @Test
   void cacheSizeZero_verifiesEveryRequest() {
     start(0);
     String token = issuer.token().sign();

@@ -22,7 +22,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Spring Boot comparison's section, default {@code benchmarks/target/e2e-spring.md}), {@code bench.forks} (1), {@code
  * bench.warmups} (3), {@code bench.iterations} (5), {@code bench.seconds} (1 per iteration), {@code bench.include}
  * (a JMH include pattern), {@code bench.raw} (where JMH's JSON results go, default {@code benchmarks/target}),
- * {@code tokengate.bench.fixture} (the shared keys and tokens).
+ * {@code bench.tokengate.fixture} (the shared keys and tokens).
  */
 public final class BenchmarkMain {
   private BenchmarkMain() {}
@@ -36,12 +36,12 @@ public final class BenchmarkMain {
     Path output = Path.of(System.getProperty("bench.output", "BENCHMARKS.md"));
     Path e2e = Path.of(System.getProperty("bench.e2e", "benchmarks/target/e2e.md"));
     Path e2eSpring = Path.of(System.getProperty("bench.e2e.spring", "benchmarks/target/e2e-spring.md"));
-    Path fixture = Path.of(System.getProperty("tokengate.bench.fixture", "benchmarks/target/bench-fixture.properties"))
+    Path fixture = Path.of(System.getProperty("bench.tokengate.fixture", "benchmarks/target/bench-fixture.properties"))
         .toAbsolutePath();
     Path raw = Path.of(System.getProperty("bench.raw", "benchmarks/target"));
     Files.createDirectories(raw);
     // Make the keys and tokens once, here, so that every fork loads the same ones.
-    System.setProperty("tokengate.bench.fixture", fixture.toString());
+    System.setProperty("bench.tokengate.fixture", fixture.toString());
     Fixture.get();
     Fixture.release();
 
@@ -59,7 +59,7 @@ public final class BenchmarkMain {
           .mode(Mode.AverageTime)
           .timeUnit(TimeUnit.MICROSECONDS)
           .threads(threads)
-          .jvmArgsAppend("-Xms512m", "-Xmx512m", "-Dtokengate.bench.fixture=" + fixture)
+          .jvmArgsAppend("-Xms512m", "-Xmx512m", "-Dbench.tokengate.fixture=" + fixture)
           .result(raw.resolve("jmh-threads-" + threads + ".json").toString())
           .resultFormat(ResultFormatType.JSON)
           .shouldFailOnError(true)

@@ -36,7 +36,7 @@ import java.util.UUID;
 /**
  * The keys and tokens every benchmark uses, and the loopback JWKS server that publishes the keys.
  *
- * <p>Generated once and kept in a file ({@code tokengate.bench.fixture}, default {@code target/bench-fixture.properties})
+ * <p>Generated once and kept in a file ({@code bench.tokengate.fixture}, default {@code target/bench-fixture.properties})
  * so that every JMH fork, and both thread counts, measure the very same tokens. Tokens carry {@code typ: JWT}: Spring
  * Security's default validators and Nimbus's default type verifier refuse {@code at+jwt}, and every library must see
  * the same bytes.
@@ -67,7 +67,7 @@ public final class Fixture {
       synchronized (Fixture.class) {
         fixture = instance;
         if (fixture == null) {
-          fixture = loadOrCreate(Path.of(System.getProperty("tokengate.bench.fixture",
+          fixture = loadOrCreate(Path.of(System.getProperty("bench.tokengate.fixture",
               "target/bench-fixture.properties")));
           instance = fixture;
         }

@@ -40,6 +40,8 @@ import org.springframework.web.bind.annotation.RestController;
 public class SpringEndToEndServer {
   static final String SPRING_SECURITY = "spring-security";
   static final String TOKENGATE = "tokengate";
+  /** Spring Security's resource server with tokengate's JwtDecoder (the starter's, tokengate.filter.enabled=false). */
+  static final String TOKENGATE_DECODER = "tokengate-decoder";
 
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : TOKENGATE;
@@ -73,7 +75,15 @@ public class SpringEndToEndServer {
         properties.put("tokengate.audiences", Fixture.AUDIENCE);
       }
       case SPRING_SECURITY -> app.setAdditionalProfiles(SPRING_SECURITY);
-      default -> throw new IllegalArgumentException("mode must be tokengate or spring-security, not " + mode);
+      case TOKENGATE_DECODER -> {
+        properties.put("tokengate.issuer", Fixture.ISSUER);
+        properties.put("tokengate.jwks-uri", jwksUri);
+        properties.put("tokengate.audiences", Fixture.AUDIENCE);
+        properties.put("tokengate.filter.enabled", "false");
+        app.setAdditionalProfiles(TOKENGATE_DECODER);
+      }
+      default -> throw new IllegalArgumentException(
+          "mode must be tokengate, tokengate-decoder or spring-security, not " + mode);
     }
     app.setDefaultProperties(properties);
     return app;
@@ -93,7 +103,7 @@ public class SpringEndToEndServer {
    * bearer JWT, no session, the default validators (expiry with 60 s skew, not-before) plus issuer and audience.
    */
   @Configuration(proxyBeanMethods = false)
-  @Profile(SPRING_SECURITY)
+  @Profile({SPRING_SECURITY, TOKENGATE_DECODER})
   @EnableWebSecurity
   static class ResourceServer {
     @Bean
@@ -104,7 +114,12 @@ public class SpringEndToEndServer {
           .oauth2ResourceServer(resourceServer -> resourceServer.jwt(jwt -> { }));
       return http.build();
     }
+  }
 
+  /** Spring's own decoder, for the spring-security mode; in tokengate-decoder mode the starter's is used. */
+  @Configuration(proxyBeanMethods = false)
+  @Profile(SPRING_SECURITY)
+  static class SpringDecoder {
     @Bean
     JwtDecoder jwtDecoder(org.springframework.core.env.Environment environment) {
       NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(environment.getRequiredProperty("bench.jwks-uri"))

@@ -25,7 +25,8 @@ class SpringEndToEndServerSmokeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {SpringEndToEndServer.TOKENGATE, SpringEndToEndServer.SPRING_SECURITY})
+  @ValueSource(strings = {SpringEndToEndServer.TOKENGATE, SpringEndToEndServer.TOKENGATE_DECODER,
+      SpringEndToEndServer.SPRING_SECURITY})
   void validTokenPasses_tamperedOrMissingTokenIsRefused(String mode) throws Exception {
     Fixture fixture = Fixture.get();
     try (ConfigurableApplicationContext context = SpringEndToEndServer.start(mode, fixture.jwksUri()).run()) {

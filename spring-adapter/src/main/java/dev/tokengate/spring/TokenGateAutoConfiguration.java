@@ -78,6 +78,8 @@ public final class TokenGateAutoConfiguration {
     // and ERROR dispatches of the same request (without validating again), and checks their targets' rules.
     registration.setDispatcherTypes(EnumSet.allOf(DispatcherType.class));
     registration.setAsyncSupported(true);
+    // tokengate.filter.enabled=false: Spring Security's oauth2ResourceServer() validates, with tokengate's decoder.
+    registration.setEnabled(properties.getFilter().isEnabled());
     return registration;
   }
 

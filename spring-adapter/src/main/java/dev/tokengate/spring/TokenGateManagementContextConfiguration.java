@@ -49,8 +49,9 @@ final class TokenGateManagementContextConfiguration {
       return beanFactory -> {
         ApplicationContext parent = child.getParent();
         Map<String, AbstractFilterRegistrationBean<?>> registrations = tokengateRegistrations(parent);
-        if (registrations.isEmpty()) {
-          if (parent.getBeanNamesForType(TokenValidator.class).length == 0) {
+        // The firewall alone checks no token (tokengate.filter.enabled=false): that port would be open.
+        if (registrations.values().stream().noneMatch(r -> r.getFilter() instanceof TokenGateFilter)) {
+          if (registrations.isEmpty() && parent.getBeanNamesForType(TokenValidator.class).length == 0) {
             return; // tokengate is not in use in this application
           }
           throw new InvalidTokenGatePropertyException("tokengate.management.protect", "tokengate protects this"

@@ -125,6 +125,9 @@ public class TokenGateProperties {
   /** The Actuator management server on its own port (management.server.port). */
   private final Management management = new Management();
 
+  /** Spring Security integration. */
+  private final Security security = new Security();
+
   /**
    * How many JWKS refreshes for unknown 'kid's may run back to back before jwks-refresh-rate-limit applies, 1 to 10;
    * a flood of forged kids costs at most this many fetches plus one per interval.
@@ -369,6 +372,28 @@ public class TokenGateProperties {
     return management;
   }
 
+  public Security getSecurity() {
+    return security;
+  }
+
+  /** Spring Security integration: {@code tokengate.security.*}. */
+  public static class Security {
+    /**
+     * Put in front of each scope to make the caller's Spring Security authorities, as Spring Security's resource
+     * server does: scope orders:read becomes the authority SCOPE_orders:read, for hasAuthority('SCOPE_orders:read').
+     * May be empty.
+     */
+    private String authorityPrefix = "SCOPE_";
+
+    public String getAuthorityPrefix() {
+      return authorityPrefix;
+    }
+
+    public void setAuthorityPrefix(String authorityPrefix) {
+      this.authorityPrefix = authorityPrefix;
+    }
+  }
+
   /** One more trusted issuer: {@code tokengate.issuers[N].*}. */
   public static class Issuer {
     /** The issuer URL; a token's 'iss' must equal it exactly. Required in each entry. */
@@ -415,6 +440,21 @@ public class TokenGateProperties {
      * Spring Security sees the request only once tokengate accepted it.
      */
     private int order = DEFAULT_FILTER_ORDER;
+
+    /**
+     * Whether tokengate's filter checks requests. Set it to false only to use tokengate as the JwtDecoder (or
+     * ReactiveJwtDecoder) of Spring Security's oauth2ResourceServer(): start-up then fails unless a Spring Security
+     * filter chain validates bearer tokens. The request firewall stays on every path.
+     */
+    private boolean enabled = true;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
 
     public List<String> getUrlPatterns() {
       return urlPatterns;

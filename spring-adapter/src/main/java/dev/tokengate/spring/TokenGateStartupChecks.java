@@ -26,23 +26,43 @@ import org.springframework.util.ReflectionUtils;
  */
 final class TokenGateStartupChecks {
   /** Still read next to the application's own config or validator: they say where the filter goes. */
-  private static final Set<String> REGISTRATION_GROUPS = Set.of("filter", "management");
+  private static final Set<String> REGISTRATION_GROUPS = Set.of("filter", "management", "security");
 
   private static final String SWITCH_ON = "Set 'tokengate.issuer' to your authorization server's issuer URL and"
       + " 'tokengate.audiences' to this API's audience (or list issuers under 'tokengate.issuers[N].issuer', or define"
       + " a TokenGateConfig bean)";
 
+  private static final String BEARER_TOKEN_FILTER =
+      "org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter";
+
+  private static final List<String> REACTIVE_RESOURCE_SERVER = List.of(
+      "org.springframework.security.config.web.server.ServerHttpSecurity",
+      "org.springframework.security.oauth2.server.resource.web.server.authentication"
+          + ".ServerBearerTokenAuthenticationConverter",
+      "org.springframework.security.oauth2.jwt.ReactiveJwtDecoder", "reactor.core.publisher.Mono");
+
+  /** Read only by the servlet filter (and its registration): meaningless, or dangerous if relied on, in WebFlux. */
+  private static final Set<String> SERVLET_ONLY =
+      Set.of("public-paths", "scope-rules", "filter", "management", "allow-query-token", "allow-form-token");
+
+  /** The starter's own configurations, whose TokenGateConfig and TokenValidator beans are not the application's. */
+  private static final Set<String> STARTER_CONFIGURATIONS = Set.of(TokenGateAutoConfiguration.class.getName(),
+      "dev.tokengate.spring.TokenGateReactiveSecurityAutoConfiguration");
+
   private final ConfigurableListableBeanFactory beanFactory;
   private final List<ConfiguredProperties.Property> properties;
+  private final Environment environment;
 
   TokenGateStartupChecks(ConfigurableListableBeanFactory beanFactory, Environment environment) {
     this.beanFactory = beanFactory;
+    this.environment = environment;
     this.properties = ConfiguredProperties.of(environment);
   }
 
   /** For a servlet web application. */
   void checkServletApplication() {
     checkNamesAreKnown();
+    checkFilterDisabledOnlyForSpringSecurity();
     List<String> ownBeans = ownConfigOrValidatorBeans();
     boolean active = beanFactory.getBeanNamesForType(TokenValidator.class, true, false).length > 0;
     if (!active) {
@@ -54,8 +74,9 @@ final class TokenGateStartupChecks {
   }
 
   /**
-   * For a reactive web application: tokengate is a servlet filter and would protect nothing. The one place to change
-   * when WebFlux support comes.
+   * For a reactive web application: tokengate works there only as the ReactiveJwtDecoder of Spring Security's
+   * resource server ({@link TokenGateReactiveSecurityAutoConfiguration}); without it, or with settings only the servlet
+   * filter enforces, requests would go unchecked.
    */
   void checkReactiveApplication() {
     List<String> uses = new ArrayList<>();
@@ -70,13 +91,59 @@ final class TokenGateStartupChecks {
     if (!scoped.isEmpty()) {
       uses.add("@RequiredScope on " + scoped);
     }
-    if (!uses.isEmpty()) {
+    if (uses.isEmpty()) {
+      return;
+    }
+    ClassLoader loader = beanFactory.getBeanClassLoader();
+    if (!REACTIVE_RESOURCE_SERVER.stream().allMatch(type -> ClassUtils.isPresent(type, loader))) {
       throw new InvalidTokenGatePropertyException("tokengate", "tokengate needs a servlet web application (Spring MVC),"
-          + " but this is a reactive web application (WebFlux), where its filter would check no request; the"
-          + " application uses tokengate through " + String.join(" and ", uses),
-          "Run the application as a servlet web application (depend on spring-boot-starter-webmvc rather than"
-              + " spring-boot-starter-webflux, or set spring.main.web-application-type=servlet), or remove the"
-              + " tokengate starter and its properties, beans and annotations from this application.", null);
+          + " or, in a reactive web application (WebFlux), Spring Security's resource server, where tokengate is its"
+          + " ReactiveJwtDecoder; this is a reactive web application without Spring Security's resource server, where"
+          + " no request would be checked; the application uses tokengate through " + String.join(" and ", uses),
+          "Add spring-boot-starter-security and spring-security-oauth2-resource-server and configure"
+              + " oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults())) in a SecurityWebFilterChain; or run the"
+              + " application as a servlet web application (spring-boot-starter-webmvc, or"
+              + " spring.main.web-application-type=servlet); or remove the tokengate starter and its properties,"
+              + " beans and annotations from this application.", null);
+    }
+    checkNamesAreKnown();
+    if (!scoped.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate", "@RequiredScope is on " + scoped + ", but in a reactive"
+          + " (WebFlux) application nothing enforces it, so these handlers would answer callers without the scope",
+          "Require the scope with Spring Security instead: .pathMatchers(...).hasAuthority(\"SCOPE_orders:read\") in"
+              + " the SecurityWebFilterChain, or @PreAuthorize(\"hasAuthority('SCOPE_orders:read')\") with"
+              + " @EnableReactiveMethodSecurity; and remove @RequiredScope.", null);
+    }
+    boolean active = beanFactory.getBeanNamesForType(TokenValidator.class, true, false).length > 0;
+    if (!active) {
+      checkNoPropertiesWhileOff();
+    } else if (!ownBeans.isEmpty()) {
+      checkNoPropertiesShadowedBy(ownBeans);
+    }
+    List<ConfiguredProperties.Property> servletOnly = properties.stream()
+        .filter(property -> SERVLET_ONLY.contains(
+            property.name().getElement(KnownPropertyNames.PREFIX.getNumberOfElements(), Form.DASHED)))
+        .toList();
+    if (!servletOnly.isEmpty()) {
+      throw new InvalidTokenGatePropertyException(servletOnly.get(0).name().toString(), "Properties "
+          + names(servletOnly) + " are set, but only tokengate's servlet filter reads them, and a reactive (WebFlux)"
+          + " application has none: they would be ignored, and scope-rules would go unenforced",
+          "Express these rules in the SecurityWebFilterChain (.pathMatchers(...).permitAll(),"
+              + " .hasAuthority(\"SCOPE_...\")) and remove the properties.", null);
+    }
+  }
+
+  /** tokengate.filter.enabled=false only makes sense with Spring Security's resource server, which then validates. */
+  private void checkFilterDisabledOnlyForSpringSecurity() {
+    boolean disabled = !org.springframework.boot.context.properties.bind.Binder.get(environment)
+        .bind("tokengate.filter.enabled", Boolean.class).orElse(true);
+    if (disabled && !ClassUtils.isPresent(BEARER_TOKEN_FILTER, beanFactory.getBeanClassLoader())) {
+      throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Property 'tokengate.filter.enabled' is"
+          + " false, but Spring Security's resource server (spring-security-oauth2-resource-server) is not on the"
+          + " classpath, so no request would have its token checked",
+          "Remove 'tokengate.filter.enabled' to let tokengate's filter check every request, or add"
+              + " spring-security-oauth2-resource-server and configure oauth2ResourceServer(o -> o.jwt(...)) with"
+              + " tokengate's JwtDecoder.", null);
     }
   }
 
@@ -138,7 +205,7 @@ final class TokenGateStartupChecks {
           + " are set, but the application's own " + ownBeans + " replaces them, so they would be ignored",
           "Build these settings into " + ownBeans + " and remove the properties, or remove the bean and configure"
               + " tokengate with the properties alone. Next to your own TokenGateConfig or TokenValidator bean only"
-              + " tokengate.filter.* and tokengate.management.* are read.", null);
+              + " tokengate.filter.*, tokengate.management.* and tokengate.security.* are read.", null);
     }
   }
 
@@ -147,8 +214,8 @@ final class TokenGateStartupChecks {
     List<String> own = new ArrayList<>();
     for (Class<?> type : List.of(TokenGateConfig.class, TokenValidator.class)) {
       for (String name : beanFactory.getBeanNamesForType(type, true, false)) {
-        if (!beanFactory.containsBeanDefinition(name) || !TokenGateAutoConfiguration.class.getName()
-            .equals(beanFactory.getBeanDefinition(name).getFactoryBeanName())) {
+        if (!beanFactory.containsBeanDefinition(name) || !STARTER_CONFIGURATIONS
+            .contains(beanFactory.getBeanDefinition(name).getFactoryBeanName())) {
           own.add(type.getSimpleName() + " '" + name + "'");
         }
       }

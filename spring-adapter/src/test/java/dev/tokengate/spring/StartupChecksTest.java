@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
@@ -191,7 +192,7 @@ class StartupChecksTest {
               + " [TokenGateConfig 'ownConfig'] replaces them, so they would be ignored",
           "Build these settings into [TokenGateConfig 'ownConfig'] and remove the properties, or remove the bean and"
               + " configure tokengate with the properties alone. Next to your own TokenGateConfig or TokenValidator"
-              + " bean only tokengate.filter.* and tokengate.management.* are read.");
+              + " bean only tokengate.filter.*, tokengate.management.* and tokengate.security.* are read.");
     }
 
     @Test
@@ -270,7 +271,10 @@ class StartupChecksTest {
 
   @Nested
   class NotAServletApplication {
+    // Without Spring Security's reactive resource server, where tokengate could be the ReactiveJwtDecoder.
     private final ReactiveWebApplicationContextRunner reactive = new ReactiveWebApplicationContextRunner()
+        .withClassLoader(new FilteredClassLoader(
+            org.springframework.security.config.web.server.ServerHttpSecurity.class))
         .withConfiguration(AutoConfigurations.of(TokenGateSafetyAutoConfiguration.class,
             TokenGateAutoConfiguration.class));
 
@@ -278,12 +282,16 @@ class StartupChecksTest {
     void reactiveApplication_withProperties_failsSayingServletIsRequired() {
       assertFailure(reactive.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api"),
           "tokengate",
-          "tokengate is misconfigured: tokengate needs a servlet web application (Spring MVC), but this is a reactive"
-              + " web application (WebFlux), where its filter would check no request; the application uses tokengate"
-              + " through properties ['tokengate.issuer', 'tokengate.audiences']",
-          "Run the application as a servlet web application (depend on spring-boot-starter-webmvc rather than"
-              + " spring-boot-starter-webflux, or set spring.main.web-application-type=servlet), or remove the"
-              + " tokengate starter and its properties, beans and annotations from this application.");
+          "tokengate is misconfigured: tokengate needs a servlet web application (Spring MVC), or, in a reactive web"
+              + " application (WebFlux), Spring Security's resource server, where tokengate is its ReactiveJwtDecoder;"
+              + " this is a reactive web application without Spring Security's resource server, where no request"
+              + " would be checked; the application uses tokengate through properties ['tokengate.issuer',"
+              + " 'tokengate.audiences']",
+          "Add spring-boot-starter-security and spring-security-oauth2-resource-server and configure"
+              + " oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults())) in a SecurityWebFilterChain; or run the"
+              + " application as a servlet web application (spring-boot-starter-webmvc, or"
+              + " spring.main.web-application-type=servlet); or remove the tokengate starter and its properties,"
+              + " beans and annotations from this application.");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.tokengate.TokenRejectedException;
 import dev.tokengate.internal.jwks.KeyBinding;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -97,6 +98,20 @@ public final class ValidatedTokenCache {
           verified.issuedAtMillis()));
     }
     return verified.principal();
+  }
+
+  /**
+   * The principal of a token that passed full validation before, is still within its times and whose key is still
+   * usable; empty otherwise. A lookup only: it never verifies, never waits (the key check is a few volatile reads).
+   */
+  public Optional<ClientPrincipal> lookup(String token) {
+    if (cache == null) {
+      return Optional.empty();
+    }
+    Entry entry = cache.getIfPresent(new TokenKey(token));
+    return entry != null && withinTimes(entry, clock.millis()) && entry.key().stillUsable()
+        ? Optional.of(entry.principal())
+        : Optional.empty();
   }
 
   /**

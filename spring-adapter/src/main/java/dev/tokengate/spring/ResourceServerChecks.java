@@ -1,0 +1,52 @@
+package dev.tokengate.spring;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * Once every Spring Security filter chain is built, and before the web server opens its port: fails start-up when
+ * tokengate's filter and Spring Security's {@link BearerTokenAuthenticationFilter} would both validate tokens (twice,
+ * with answers that differ), or when {@code tokengate.filter.enabled} is false and no chain validates bearer tokens
+ * (no request would have its token checked).
+ */
+public final class ResourceServerChecks implements SmartInitializingSingleton {
+  private final ListableBeanFactory beanFactory;
+  private final boolean filterEnabled;
+
+  public ResourceServerChecks(ListableBeanFactory beanFactory, boolean filterEnabled) {
+    this.beanFactory = beanFactory;
+    this.filterEnabled = filterEnabled;
+  }
+
+  @Override
+  public void afterSingletonsInstantiated() {
+    List<String> resourceServerChains = new ArrayList<>();
+    for (Map.Entry<String, SecurityFilterChain> chain : beanFactory.getBeansOfType(SecurityFilterChain.class)
+        .entrySet()) {
+      if (chain.getValue().getFilters().stream().anyMatch(BearerTokenAuthenticationFilter.class::isInstance)) {
+        resourceServerChains.add(chain.getKey());
+      }
+    }
+    if (filterEnabled && !resourceServerChains.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Spring Security filter chains "
+          + resourceServerChains + " validate bearer tokens (oauth2ResourceServer()), and so does tokengate's filter"
+          + " in front of them: every token would be validated twice, and a refusal answered by whichever comes first",
+          "Pick one: set 'tokengate.filter.enabled' to false to keep oauth2ResourceServer(o -> o.jwt(...)) with"
+              + " tokengate's JwtDecoder bean, or remove oauth2ResourceServer() from " + resourceServerChains
+              + " and let tokengate's filter publish the caller to Spring Security.", null);
+    }
+    if (!filterEnabled && resourceServerChains.isEmpty()) {
+      throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Property 'tokengate.filter.enabled'"
+          + " is false, but no Spring Security filter chain validates bearer tokens, so no request would have its"
+          + " token checked",
+          "Configure oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults())) in your SecurityFilterChain (it"
+              + " picks up tokengate's JwtDecoder bean), or remove 'tokengate.filter.enabled' to let tokengate's"
+              + " filter check every request.", null);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.tokengate.spring.webflux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokengate.testing.JwksServer;
+import dev.tokengate.testing.TestIssuer;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** WebFlux with the issuer's JWKS endpoint failing throughout: 503 with Retry-After, not Spring Security's 500. */
+@SpringBootTest(classes = WebFluxApi.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+    "spring.main.web-application-type=reactive", "server.address=127.0.0.1", "tokengate.audiences=api"})
+class WebFluxKeysUnavailableTest {
+  private static final TestIssuer issuer = TestIssuer.start();
+
+  static {
+    issuer.server().fail("/jwks", JwksServer.Fault.status(500));
+  }
+
+  @DynamicPropertySource
+  static void issuer(DynamicPropertyRegistry registry) {
+    registry.add("tokengate.issuer", issuer::issuer);
+  }
+
+  @AfterAll
+  static void stopIssuer() {
+    issuer.close();
+  }
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  AtomicInteger handled;
+
+  @Test
+  void keysUnavailable_is503WithRetryAfter_andNoChallenge() {
+    HttpResponse<String> response = new Http(port).get("/api/me", issuer.token().sign());
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.headers().firstValue("Retry-After")).isPresent();
+    assertThat(response.headers().firstValue("WWW-Authenticate")).isEmpty();
+    assertThat(response.body()).contains("\"error\":\"temporarily_unavailable\"");
+    assertThat(handled.get()).isZero();
+  }
+}

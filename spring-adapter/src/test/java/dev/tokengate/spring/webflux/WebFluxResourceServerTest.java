@@ -1,0 +1,110 @@
+package dev.tokengate.spring.webflux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokengate.spring.security.TokenGateReactiveJwtDecoder;
+import dev.tokengate.testing.SigningKey;
+import dev.tokengate.testing.TestIssuer;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Mode 3 of "With Spring Security" (README): a WebFlux application on Reactor Netty with Spring Security's resource
+ * server and tokengate's {@link TokenGateReactiveJwtDecoder}, configured by properties alone.
+ */
+@SpringBootTest(classes = WebFluxApi.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+    "spring.main.web-application-type=reactive", "server.address=127.0.0.1", "tokengate.audiences=api"})
+class WebFluxResourceServerTest {
+  private static final TestIssuer issuer = TestIssuer.start();
+
+  @DynamicPropertySource
+  static void issuer(DynamicPropertyRegistry registry) {
+    registry.add("tokengate.issuer", issuer::issuer);
+  }
+
+  @AfterAll
+  static void stopIssuer() {
+    issuer.close();
+  }
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  AtomicInteger handled;
+
+  @Autowired
+  ReactiveJwtDecoder decoder;
+
+  @Autowired
+  WebServerApplicationContext context;
+
+  private Http http;
+
+  @BeforeEach
+  void client() {
+    http = new Http(port);
+  }
+
+  @Test
+  void runsOnNetty_withTokengatesDecoder() {
+    assertThat(context.getWebServer().getClass().getSimpleName()).isEqualTo("NettyWebServer");
+    assertThat(decoder).isInstanceOf(TokenGateReactiveJwtDecoder.class);
+  }
+
+  @Test
+  void validToken_reachesTheHandler_asSpringsJwt() {
+    HttpResponse<String> response = http.get("/api/me", issuer.token().clientId("billing-service").sign());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("billing-service " + issuer.issuer() + " countries:read orders:write");
+  }
+
+  @Test
+  void hasAuthority_andPreAuthorize_letTheScopeThrough_andRefuseWithout() {
+    assertThat(http.get("/api/admin", issuer.token().scope("admin").sign()).statusCode()).isEqualTo(200);
+    assertThat(http.get("/api/reports", issuer.token().scope("reports:read").sign()).statusCode()).isEqualTo(200);
+    int before = handled.get();
+    HttpResponse<String> admin = http.get("/api/admin", issuer.token().scope("orders:write").sign());
+    assertThat(admin.statusCode()).isEqualTo(403);
+    assertThat(admin.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"insufficient_scope\"");
+    assertThat(http.get("/api/reports", issuer.token().scope("orders:write").sign()).statusCode()).isEqualTo(403);
+    assertThat(handled.get()).isEqualTo(before);
+  }
+
+  @Test
+  void noToken_forgedToken_expiredToken_are401_andNoHandlerRuns() {
+    int before = handled.get();
+    HttpResponse<String> none = http.get("/api/me", null);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer");
+
+    HttpResponse<String> forged =
+        http.get("/api/me", issuer.tokenSignedWith(SigningKey.rsa("forger")).kid(issuer.key().kid()).sign());
+    assertThat(forged.statusCode()).isEqualTo(401);
+    assertThat(forged.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"");
+
+    HttpResponse<String> expired =
+        http.get("/api/me", issuer.token().expiresAt(java.time.Instant.now().minusSeconds(600)).sign());
+    assertThat(expired.statusCode()).isEqualTo(401);
+    assertThat(expired.headers().firstValue("WWW-Authenticate").orElseThrow())
+        .contains("error_description=\"The access token expired\"");
+    assertThat(handled.get()).isEqualTo(before);
+  }
+
+  @Test
+  void newKid_afterRotation_isAccepted() {
+    issuer.rotate();
+    assertThat(http.get("/api/me", issuer.token().clientId("rotated").sign()).body()).startsWith("rotated ");
+  }
+}
