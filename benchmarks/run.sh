@@ -19,7 +19,7 @@ case "${1:-}" in
 esac
 
 # shellcheck disable=SC2086
-java ${BENCH_OPTS:-} -Dtokengate.bench.fixture="$PWD/benchmarks/target/bench-fixture.properties" \
+java ${BENCH_OPTS:-} -Dbench.tokengate.fixture="$PWD/benchmarks/target/bench-fixture.properties" \
   -Dbench.output=BENCHMARKS.md -Dbench.e2e=benchmarks/target/e2e.md \
   -Dbench.e2e.spring=benchmarks/target/e2e-spring.md -Dbench.raw=benchmarks/target \
   -jar benchmarks/target/benchmarks.jar
