@@ -9,6 +9,7 @@ import jakarta.servlet.DispatcherType;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -22,6 +23,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
@@ -99,6 +101,13 @@ public final class TokenGateAutoConfiguration {
     registration.setDispatcherTypes(DispatcherType.REQUEST);
     registration.setAsyncSupported(true);
     return registration;
+  }
+
+  // The starter steps aside for the application's own registration: if every one is switched off and no Spring
+  // Security chain holds the filter, no request is checked. Fails start-up then.
+  @Bean
+  static DisabledFilterCheck tokenGateDisabledFilterCheck(ListableBeanFactory beanFactory, Environment environment) {
+    return new DisabledFilterCheck(beanFactory, environment);
   }
 
   /** {@link dev.tokengate.RequiredScope} and {@link dev.tokengate.ClientPrincipal} parameters on controllers. */
