@@ -9,19 +9,19 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A real HTTP client for the embedded server on loopback. */
-final class Http {
+public final class Http {
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final int port;
 
-  Http(int port) {
+  public Http(int port) {
     this.port = port;
   }
 
-  HttpResponse<String> get(String path, String token) {
+  public HttpResponse<String> get(String path, String token) {
     return send("GET", path, token);
   }
 
-  HttpResponse<String> send(String method, String path, String token) {
+  public HttpResponse<String> send(String method, String path, String token) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(10))
         .method(method, HttpRequest.BodyPublishers.noBody());
@@ -31,7 +31,7 @@ final class Http {
     return send(request.build());
   }
 
-  HttpResponse<String> send(HttpRequest request) {
+  public HttpResponse<String> send(HttpRequest request) {
     try {
       return client.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
@@ -42,7 +42,7 @@ final class Http {
     }
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.testing.TestIssuer;
+import dev.tokengate.spring.web.Http;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Instant;

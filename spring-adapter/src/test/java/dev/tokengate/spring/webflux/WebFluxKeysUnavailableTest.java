@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokengate.testing.JwksServer;
 import dev.tokengate.testing.TestIssuer;
+import dev.tokengate.spring.web.Http;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tokengate.spring.security.TokenGateReactiveJwtDecoder;
 import dev.tokengate.testing.SigningKey;
 import dev.tokengate.testing.TestIssuer;
+import dev.tokengate.spring.web.Http;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
