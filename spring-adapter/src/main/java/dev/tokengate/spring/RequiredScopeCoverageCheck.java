@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
@@ -47,21 +46,10 @@ final class RequiredScopeCoverageCheck implements SmartInitializingSingleton {
       }
     });
     List<String> unenforced = new ArrayList<>();
-    for (String name : beanFactory.getBeanDefinitionNames()) {
-      BeanDefinition definition = beanFactory.getBeanDefinition(name);
-      if (definition.getRole() == BeanDefinition.ROLE_INFRASTRUCTURE) {
-        continue;
-      }
-      Class<?> type;
-      try {
-        type = beanFactory.getType(name, false);
-      } catch (RuntimeException | LinkageError e) {
-        continue;
-      }
-      if (type == null || Servlet.class.isAssignableFrom(type)) {
+    for (Class<?> type : ApplicationBeanTypes.of(beanFactory)) {
+      if (Servlet.class.isAssignableFrom(type)) {
         continue; // the filter enforces @RequiredScope on servlets
       }
-      type = ClassUtils.getUserClass(type);
       Set<String> handled = handlers.get(type);
       if (AnnotatedElementUtils.hasAnnotation(type, RequiredScope.class) && handled == null) {
         unenforced.add(type.getName());

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
@@ -226,21 +225,7 @@ final class TokenGateStartupChecks {
   /** The classes and methods of beans carrying {@link RequiredScope}, directly or as a meta-annotation; sorted. */
   private List<String> requiredScopeUses() {
     List<String> uses = new ArrayList<>();
-    for (String name : beanFactory.getBeanDefinitionNames()) {
-      BeanDefinition definition = beanFactory.getBeanDefinition(name);
-      if (definition.getRole() == BeanDefinition.ROLE_INFRASTRUCTURE) {
-        continue;
-      }
-      Class<?> type;
-      try {
-        type = beanFactory.getType(name, false);
-      } catch (RuntimeException | LinkageError e) {
-        continue;
-      }
-      if (type == null) {
-        continue;
-      }
-      type = ClassUtils.getUserClass(type);
+    for (Class<?> type : ApplicationBeanTypes.of(beanFactory)) {
       if (AnnotatedElementUtils.hasAnnotation(type, RequiredScope.class)) {
         uses.add(type.getName());
         continue;
