@@ -205,6 +205,12 @@ public final class TokenGateAutoConfiguration {
       each(ValidationListener::onKeysUnavailable);
     }
 
+    // Without it, the default would hear every 503 as an outage, a pending key refresh included.
+    @Override
+    public void onKeysUnavailable(dev.tokengate.KeysUnavailableException.Reason reason) {
+      each(l -> l.onKeysUnavailable(reason));
+    }
+
     private void each(java.util.function.Consumer<ValidationListener> call) {
       for (ValidationListener listener : listeners) {
         try {

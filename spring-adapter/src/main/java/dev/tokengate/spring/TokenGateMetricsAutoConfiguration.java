@@ -13,7 +13,7 @@ import org.springframework.context.annotation.Bean;
  * ValidationMetrics}. Micrometer is optional: without it this configuration is skipped.
  */
 @AutoConfiguration(
-    after = TokenGateAutoConfiguration.class,
+    after = {TokenGateAutoConfiguration.class, TokenGateReactiveSecurityAutoConfiguration.class},
     afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({TokenValidator.class, MeterRegistry.class})

@@ -22,7 +22,8 @@ import java.nio.charset.StandardCharsets;
  * non-ASCII); {@code ;} (path parameters); {@code \}; {@code #}; an empty segment ({@code //}); a segment ending in a
  * dot ({@code .}, {@code ..}, {@code ...}, {@code name.}); malformed percent-encoding; an encoded {@code . / \ % ;},
  * control character or character that needs no encoding ({@code %61}); an encoded space ending a segment; an encoded
- * sequence that is not UTF-8. The check scans the URI once and allocates nothing unless the path is percent-encoded.
+ * sequence that is not UTF-8. The check scans the URI (and once more for a {@code %}) and allocates nothing unless the
+ * path is percent-encoded.
  * The method {@code TRACE} is refused too: the servlet default answers it by echoing the headers, token included.
  */
 public final class RequestFirewall {
@@ -45,16 +46,52 @@ public final class RequestFirewall {
    * path and path info the container resolved.
    */
   public static String refusal(String requestUri, String contextPath, String servletPath, String pathInfo) {
+    String context = contextPath == null ? "" : contextPath;
+    String problem = rawProblem(requestUri, context);
+    if (problem != null) {
+      return problem;
+    }
+    return requestUri.indexOf('%') >= 0
+        ? decodedMismatch(requestUri, context.length(), servletPath, pathInfo)
+        : rawMismatch(requestUri, context.length(), servletPath, pathInfo);
+  }
+
+  /**
+   * For a server that routes on the raw path itself (Spring WebFlux parses the raw path into segments and decodes
+   * each), where no container resolved a path to compare with: the method and every check on the raw path of {@link
+   * #refusal(String, String, String, String)}, and that what is percent-encoded decodes as UTF-8. {@code rawPath} is
+   * the request target's path, undecoded, without the query; {@code contextPath} its raw prefix the application is
+   * mounted on ({@code ""} for none).
+   */
+  public static String rawPathRefusal(String method, String rawPath, String contextPath) {
+    if ("TRACE".equals(method)) {
+      return "The request method TRACE is not allowed";
+    }
+    String context = contextPath == null ? "" : contextPath;
+    String problem = rawProblem(rawPath, context);
+    if (problem != null) {
+      return problem;
+    }
+    if (rawPath.indexOf('%') >= 0) {
+      try {
+        decode(rawPath, 0);
+      } catch (CharacterCodingException e) {
+        return "The request path contains an encoded sequence that is not UTF-8";
+      }
+    }
+    return null;
+  }
+
+  /** The checks on the raw URI alone, which every server shares; {@code null} when it has none of the problems. */
+  private static String rawProblem(String requestUri, String context) {
     if (requestUri == null || requestUri.isEmpty() || requestUri.charAt(0) != '/') {
       return "The request path must start with a slash";
     }
-    String context = contextPath == null ? "" : contextPath;
     if (!requestUri.startsWith(context)
         || (requestUri.length() > context.length() && requestUri.charAt(context.length()) != '/')) {
       return "The request path does not start with the application's context path";
     }
     int length = requestUri.length();
-    boolean encoded = false;
     for (int i = 0; i < length; i++) {
       char c = requestUri.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
@@ -86,7 +123,6 @@ public final class RequestFirewall {
           if (problem != null) {
             return problem;
           }
-          encoded = true;
           i += 2;
         }
         default -> {}
@@ -95,9 +131,7 @@ public final class RequestFirewall {
     if (requestUri.charAt(length - 1) == '.') {
       return "The request path contains a segment ending in a dot (., .. or a trailing dot)";
     }
-    return encoded
-        ? decodedMismatch(requestUri, context.length(), servletPath, pathInfo)
-        : rawMismatch(requestUri, context.length(), servletPath, pathInfo);
+    return null;
   }
 
   private static String encodedProblem(String uri, int percent) {

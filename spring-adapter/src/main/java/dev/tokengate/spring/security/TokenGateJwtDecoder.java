@@ -10,9 +10,13 @@ import dev.tokengate.ClientPrincipal;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TokenValidator;
+import dev.tokengate.spi.ValidationListener;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -31,13 +35,22 @@ import org.springframework.security.oauth2.jwt.MappedJwtClaimSetConverter;
  * Retry-After}, not Spring Security's 500 for an {@code AuthenticationServiceException}, nor a 401 that would send the
  * client off for a new token that fails the same way.
  *
+ * <p>A {@link ValidationListener} given to the decoder hears each token it decodes as {@link
+ * dev.tokengate.TokenGateFilter}'s listener does: accepted, rejected (with the error and description) or keys
+ * unavailable (with the reason); the starter passes its listener beans, Micrometer's {@code tokengate.validations}
+ * counter among them. A request without a token never reaches a decoder, so it is not heard; nor is Spring Security's
+ * authorization refusing a valid token.
+ *
  * @since 0.1.0
  */
 public final class TokenGateJwtDecoder implements JwtDecoder {
   private static final Converter<Map<String, Object>, Map<String, Object>> CLAIMS =
       MappedJwtClaimSetConverter.withDefaults(Map.of());
 
+  private static final Logger log = LoggerFactory.getLogger(TokenGateJwtDecoder.class);
+
   private final TokenValidator validator;
+  private final ValidationListener listener;
   /**
    * The {@link Jwt} made for each principal the validator remembers, so that a repeated token costs the validator's
    * lookup and this one, not a header parse and a claim conversion. Weak keys, compared by identity: the validator
@@ -47,7 +60,19 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
 
   /** Creates a decoder that validates with {@code validator}; the caller keeps closing it. */
   public TokenGateJwtDecoder(TokenValidator validator) {
+    this(validator, new ValidationListener() {});
+  }
+
+  /**
+   * Creates a decoder that validates with {@code validator} and tells {@code listener} the outcome of each token.
+   *
+   * @param validator validates the tokens; the caller keeps closing it
+   * @param listener hears each outcome; whatever it throws is logged and dropped, never changing an outcome
+   * @since 0.1.0
+   */
+  public TokenGateJwtDecoder(TokenValidator validator, ValidationListener listener) {
     this.validator = requireNonNull(validator, "validator");
+    this.listener = requireNonNull(listener, "listener");
     this.jwts = Caffeine.newBuilder().weakKeys().maximumSize(Math.max(1, validator.config().tokenCacheSize()))
         .executor(Runnable::run).build();
   }
@@ -61,11 +86,31 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
     try {
       principal = validator.validate(token);
     } catch (TokenRejectedException e) {
+      notify(l -> l.onRejected(e.error(), e.description()));
       throw new BadJwtException(e.description());
     } catch (KeysUnavailableException e) {
+      notify(l -> l.onKeysUnavailable(e.reason()));
       throw new KeysUnavailableJwtException(e);
     }
-    return jwtOf(token, principal);
+    Jwt jwt = jwtOf(token, principal);
+    notify(l -> l.onAccepted(principal));
+    return jwt;
+  }
+
+  /** A token the validator remembered, answered without {@link #decode}: heard as accepted all the same. */
+  Jwt rememberedJwt(String token, ClientPrincipal principal) {
+    Jwt jwt = jwtOf(token, principal);
+    notify(l -> l.onAccepted(principal));
+    return jwt;
+  }
+
+  /** A listener is an observer: what it throws is logged and dropped, the outcome stays what it was. */
+  private void notify(Consumer<ValidationListener> call) {
+    try {
+      call.accept(listener);
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("ValidationListener failed; the request's outcome is unchanged", e);
+    }
   }
 
   /** The {@link Jwt} of a token the validator accepted as {@code principal}, made once per remembered principal. */

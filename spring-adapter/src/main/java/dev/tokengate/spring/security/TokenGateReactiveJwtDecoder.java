@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.TokenValidator;
+import dev.tokengate.spi.ValidationListener;
 import java.util.Optional;
 import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -41,9 +42,23 @@ public final class TokenGateReactiveJwtDecoder implements ReactiveJwtDecoder {
    * @param scheduler where tokens that are not remembered are validated
    */
   public TokenGateReactiveJwtDecoder(TokenValidator validator, Scheduler scheduler) {
+    this(validator, scheduler, new ValidationListener() {});
+  }
+
+  /**
+   * Creates a decoder that validates cache misses on {@code scheduler}, which must allow blocking, and tells {@code
+   * listener} the outcome of each token, as {@link TokenGateJwtDecoder#TokenGateJwtDecoder(TokenValidator,
+   * ValidationListener)} does.
+   *
+   * @param validator validates the tokens; the caller keeps closing it
+   * @param scheduler where tokens that are not remembered are validated
+   * @param listener hears each outcome, on the thread that decided it (the event loop for a remembered token)
+   * @since 0.1.0
+   */
+  public TokenGateReactiveJwtDecoder(TokenValidator validator, Scheduler scheduler, ValidationListener listener) {
     this.validator = requireNonNull(validator, "validator");
     this.scheduler = requireNonNull(scheduler, "scheduler");
-    this.blocking = new TokenGateJwtDecoder(validator);
+    this.blocking = new TokenGateJwtDecoder(validator, requireNonNull(listener, "listener"));
   }
 
   @Override
@@ -54,7 +69,7 @@ public final class TokenGateReactiveJwtDecoder implements ReactiveJwtDecoder {
     return Mono.defer(() -> {
       Optional<ClientPrincipal> remembered = validator.validateCached(token);
       if (remembered.isPresent()) {
-        return Mono.fromCallable(() -> blocking.jwtOf(token, remembered.get()));
+        return Mono.fromCallable(() -> blocking.rememberedJwt(token, remembered.get()));
       }
       return Mono.fromCallable(() -> blocking.decode(token)).subscribeOn(scheduler);
     });

@@ -53,8 +53,9 @@ public final class TokenGateSecurityAutoConfiguration {
     // start-up saying what to change, rather than Spring Security failing on a missing JwtDecoder.
     @Bean
     @ConditionalOnMissingBean
-    JwtDecoder tokenGateJwtDecoder(TokenValidator validator) {
-      return new TokenGateJwtDecoder(validator);
+    JwtDecoder tokenGateJwtDecoder(TokenValidator validator,
+        ObjectProvider<dev.tokengate.spi.ValidationListener> listeners) {
+      return new TokenGateJwtDecoder(validator, new ListenerChain(listeners.orderedStream().toList()));
     }
 
     @Bean
