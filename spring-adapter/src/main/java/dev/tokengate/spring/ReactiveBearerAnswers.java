@@ -17,6 +17,9 @@ import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.authorization.AuthorityAuthorizationDecision;
 import org.springframework.security.authorization.AuthorizationDeniedException;
+import org.springframework.security.authorization.AuthorizationResult;
+import org.springframework.security.authorization.ReactiveAuthorizationManager;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
@@ -31,6 +34,7 @@ import org.springframework.security.web.server.authentication.AuthenticationWebF
 import org.springframework.security.web.server.authentication.ServerAuthenticationConverter;
 import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.server.authentication.ServerAuthenticationFailureHandler;
+import org.springframework.security.web.server.authorization.AuthorizationWebFilter;
 import org.springframework.security.web.server.authorization.ExceptionTranslationWebFilter;
 import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
 import org.springframework.security.web.server.authorization.ServerWebExchangeDelegatingServerAccessDeniedHandler;
@@ -42,7 +46,7 @@ import reactor.core.publisher.Mono;
 /**
  * Mode 3's refusals in tokengate's RFC 6750 form, as tokengate's filter and mode 1 answer them: a token the decoder
  * refused is 401 with {@code WWW-Authenticate: Bearer realm="…", error="invalid_token", error_description="…"} and
- * tokengate's JSON body (a malformed {@code Authorization} header 400 {@code invalid_request}); Spring Security's
+ * tokengate's JSON body (with the error code Spring Security's converter gives a malformed header); Spring Security's
  * authorization refusing a bearer caller is 403 {@code insufficient_scope}, naming in {@code scope="…"} the scopes
  * behind the {@code SCOPE_} authorities an authority check wanted ({@code hasAuthority}, {@code hasAnyAuthority}),
  * left out where they are not known ({@code @PreAuthorize} expressions, a role).
@@ -51,7 +55,7 @@ import reactor.core.publisher.Mono;
  * oauth2ResourceServer()} itself, which would switch it on in chains that do not use it; so once each {@link
  * SecurityWebFilterChain} bean is built, its bearer {@link AuthenticationWebFilter}'s failure handler and its {@link
  * ExceptionTranslationWebFilter}'s access-denied handler are replaced, only while they are still Spring's defaults
- * for bearer tokens. An application's own ({@code oauth2ResourceServer(r -> r.authenticationEntryPoint(…))}, {@code
+ * for bearer tokens, and its {@link AuthorizationWebFilter}'s refusals keep the decision that names the authorities. An application's own ({@code oauth2ResourceServer(r -> r.authenticationEntryPoint(…))}, {@code
  * exceptionHandling(e -> e.accessDeniedHandler(…))}) is kept. Where Spring's internals cannot be read, Spring's
  * answers (also 401 and 403) stay, logged at debug: the format is at stake there, never the decision.
  */
@@ -92,22 +96,70 @@ final class ReactiveBearerAnswers implements BeanPostProcessor {
               org.springframework.security.web.server.ServerAuthenticationEntryPoint.class, failureHandler)
               instanceof BearerTokenServerAuthenticationEntryPoint) {
         authentication.setAuthenticationFailureHandler(this::authenticationFailed);
+      } else if (filter instanceof AuthorizationWebFilter authorization) {
+        namingWhatWasWanted(authorization);
       } else if (filter instanceof ExceptionTranslationWebFilter translation
           && read(ExceptionTranslationWebFilter.class, ServerAccessDeniedHandler.class, translation)
-              instanceof ServerWebExchangeDelegatingServerAccessDeniedHandler delegating
-          && springsBearerDefault(delegating)) {
+              instanceof ServerAccessDeniedHandler springs
+          && springsBearerDefault(springs)) {
         translation.setAccessDeniedHandler((exchange, denied) -> exchange.getPrincipal()
             .filter(AbstractOAuth2TokenAuthenticationToken.class::isInstance)
             .flatMap(bearer -> insufficientScope(exchange, denied))
-            .switchIfEmpty(Mono.defer(() -> delegating.handle(exchange, denied))));
+            .switchIfEmpty(Mono.defer(() -> springs.handle(exchange, denied))));
       }
     } catch (RuntimeException e) {
       log.debug("Spring Security's answers of chain {} kept: its internals could not be read", chainName, e);
     }
   }
 
-  /** Whether one of the handlers is Spring's {@link BearerTokenServerAccessDeniedHandler}, not the application's. */
-  private static boolean springsBearerDefault(ServerWebExchangeDelegatingServerAccessDeniedHandler delegating) {
+  /**
+   * Spring Security's {@code AuthorizationWebFilter} refuses with a bare {@code AccessDeniedException}, dropping the
+   * decision that says which authorities a URL rule wanted; refused here with an {@link AuthorizationDeniedException}
+   * that carries it, so that the 403 can name the scope. Same decisions, same refusals otherwise.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void namingWhatWasWanted(AuthorizationWebFilter filter) {
+    Field field = ReflectionUtils.findField(AuthorizationWebFilter.class, "authorizationManager");
+    if (field == null || java.lang.reflect.Modifier.isFinal(field.getModifiers())) {
+      return;
+    }
+    ReflectionUtils.makeAccessible(field);
+    ReactiveAuthorizationManager springs = (ReactiveAuthorizationManager) ReflectionUtils.getField(field, filter);
+    if (springs == null || springs instanceof DecisionKeepingManager) {
+      return;
+    }
+    ReflectionUtils.setField(field, filter, new DecisionKeepingManager(springs));
+  }
+
+  /** Decides as Spring's manager does; a refusal keeps the decision. */
+  private record DecisionKeepingManager(ReactiveAuthorizationManager<ServerWebExchange> springs)
+      implements ReactiveAuthorizationManager<ServerWebExchange> {
+    @Override
+    public Mono<AuthorizationResult> authorize(Mono<Authentication> authentication, ServerWebExchange exchange) {
+      return springs.authorize(authentication, exchange);
+    }
+
+    @Override
+    public Mono<Void> verify(Mono<Authentication> authentication, ServerWebExchange exchange) {
+      return springs.authorize(authentication, exchange)
+          .switchIfEmpty(Mono.error(() -> new AccessDeniedException("Access Denied")))
+          .flatMap(result -> result.isGranted()
+              ? Mono.<Void>empty()
+              : Mono.error(new AuthorizationDeniedException("Access Denied", result)));
+    }
+  }
+
+  /**
+   * Whether the handler is Spring's {@link BearerTokenServerAccessDeniedHandler} (a chain with one default), or
+   * Spring's delegating default holding it; not one the application set.
+   */
+  private static boolean springsBearerDefault(ServerAccessDeniedHandler handler) {
+    if (handler instanceof BearerTokenServerAccessDeniedHandler) {
+      return true;
+    }
+    if (!(handler instanceof ServerWebExchangeDelegatingServerAccessDeniedHandler delegating)) {
+      return false;
+    }
     Field field = ReflectionUtils.findField(ServerWebExchangeDelegatingServerAccessDeniedHandler.class, "handlers");
     if (field == null) {
       return false;

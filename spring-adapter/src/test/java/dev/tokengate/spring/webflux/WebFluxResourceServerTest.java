@@ -72,35 +72,74 @@ class WebFluxResourceServerTest {
   }
 
   @Test
-  void hasAuthority_andPreAuthorize_letTheScopeThrough_andRefuseWithout() {
+  void hasAuthority_andPreAuthorize_letTheScopeThrough() {
     assertThat(http.get("/api/admin", issuer.token().scope("admin").sign()).statusCode()).isEqualTo(200);
     assertThat(http.get("/api/reports", issuer.token().scope("reports:read").sign()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void hasAuthority_refusesAMissingScope_asTokengatesRfc6750_403_withTheScope() {
     int before = handled.get();
     HttpResponse<String> admin = http.get("/api/admin", issuer.token().scope("orders:write").sign());
     assertThat(admin.statusCode()).isEqualTo(403);
-    assertThat(admin.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"insufficient_scope\"");
-    assertThat(http.get("/api/reports", issuer.token().scope("orders:write").sign()).statusCode()).isEqualTo(403);
+    assertThat(admin.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+        + " error=\"insufficient_scope\", error_description=\"The access token lacks a scope this request requires\","
+        + " scope=\"admin\"");
+    assertThat(admin.body()).isEqualTo("{\"error\":\"insufficient_scope\","
+        + "\"error_description\":\"The access token lacks a scope this request requires\"}");
+    assertThat(admin.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(handled.get()).isEqualTo(before);
   }
 
   @Test
-  void noToken_forgedToken_expiredToken_are401_andNoHandlerRuns() {
+  void preAuthorize_refusesAMissingScope_as403_withoutAScopeItCannotKnow() {
+    int before = handled.get();
+    HttpResponse<String> reports = http.get("/api/reports", issuer.token().scope("orders:write").sign());
+    assertThat(reports.statusCode()).isEqualTo(403);
+    assertThat(reports.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+        + " error=\"insufficient_scope\", error_description=\"The access token lacks a scope this request requires\"");
+    assertThat(handled.get()).isEqualTo(before);
+  }
+
+  @Test
+  void noToken_is401_withABearerChallenge_andNoHandlerRuns() {
     int before = handled.get();
     HttpResponse<String> none = http.get("/api/me", null);
     assertThat(none.statusCode()).isEqualTo(401);
     assertThat(none.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer");
+    assertThat(handled.get()).isEqualTo(before);
+  }
 
+  @Test
+  void forgedToken_andExpiredToken_areTokengates401InvalidToken_andNoHandlerRuns() {
+    int before = handled.get();
     HttpResponse<String> forged =
         http.get("/api/me", issuer.tokenSignedWith(SigningKey.rsa("forger")).kid(issuer.key().kid()).sign());
     assertThat(forged.statusCode()).isEqualTo(401);
-    assertThat(forged.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"");
+    assertThat(forged.headers().firstValue("WWW-Authenticate").orElseThrow())
+        .startsWith("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"");
+    assertThat(forged.body()).startsWith("{\"error\":\"invalid_token\",\"error_description\":\"");
 
     HttpResponse<String> expired =
         http.get("/api/me", issuer.token().expiresAt(java.time.Instant.now().minusSeconds(600)).sign());
     assertThat(expired.statusCode()).isEqualTo(401);
-    assertThat(expired.headers().firstValue("WWW-Authenticate").orElseThrow())
-        .contains("error_description=\"The access token expired\"");
+    assertThat(expired.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+        + " error=\"invalid_token\", error_description=\"The access token expired\"");
+    assertThat(expired.body())
+        .isEqualTo("{\"error\":\"invalid_token\",\"error_description\":\"The access token expired\"}");
     assertThat(handled.get()).isEqualTo(before);
+  }
+
+  // Spring Security's converter reads the header and calls a malformed one invalid_token: kept, in tokengate's form.
+  @Test
+  void malformedAuthorizationHeader_is401_inTokengatesForm() {
+    HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(http.uri("/api/me"))
+        .header("Authorization", "Bearer not a token").build());
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+        + " error=\"invalid_token\", error_description=\"Bearer token is malformed\"");
+    assertThat(response.body())
+        .isEqualTo("{\"error\":\"invalid_token\",\"error_description\":\"Bearer token is malformed\"}");
   }
 
   @Test
