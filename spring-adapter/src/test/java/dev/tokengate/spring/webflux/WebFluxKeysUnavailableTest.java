@@ -17,7 +17,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** WebFlux with the issuer's JWKS endpoint failing throughout: 503 with Retry-After, not Spring Security's 500. */
-@SpringBootTest(classes = WebFluxApi.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+@SpringBootTest(classes = {WebFluxApi.class, dev.tokengate.spring.web.RecordingListener.class}, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "spring.main.web-application-type=reactive", "server.address=127.0.0.1", "tokengate.audiences=api"})
 class WebFluxKeysUnavailableTest {
   private static final TestIssuer issuer = TestIssuer.start();
@@ -42,6 +42,12 @@ class WebFluxKeysUnavailableTest {
   @Autowired
   AtomicInteger handled;
 
+  @Autowired
+  dev.tokengate.spring.web.RecordingListener listener;
+
+  @Autowired
+  io.micrometer.core.instrument.MeterRegistry registry;
+
   @Test
   void keysUnavailable_is503WithRetryAfter_andNoChallenge() {
     HttpResponse<String> response = new Http(port).get("/api/me", issuer.token().sign());
@@ -50,5 +56,9 @@ class WebFluxKeysUnavailableTest {
     assertThat(response.headers().firstValue("WWW-Authenticate")).isEmpty();
     assertThat(response.body()).contains("\"error\":\"temporarily_unavailable\"");
     assertThat(handled.get()).isZero();
+    // The listener beans and Micrometer hear it as they hear the filter's 503.
+    assertThat(listener.events()).containsExactly("unavailable KEYS_UNAVAILABLE");
+    assertThat(registry.get("tokengate.validations").tag("outcome", "keys_unavailable").counter().count())
+        .isEqualTo(1);
   }
 }
