@@ -13,9 +13,9 @@ echo "Machine load before the run: $(uptime)"
 mvn -B -q -pl benchmarks -am package -DskipTests
 
 case "${1:-}" in
-  --no-e2e) rm -f benchmarks/target/e2e.md benchmarks/target/e2e-spring.md ;;
+  --no-e2e) rm -f benchmarks/target/e2e.md benchmarks/target/e2e-spring.md benchmarks/target/e2e-spring-security.md ;;
   --reuse-e2e) test -f benchmarks/target/e2e.md || { echo "no earlier benchmarks/e2e.sh result to reuse"; exit 1; } ;;
-  *) benchmarks/e2e.sh; benchmarks/e2e-spring.sh ;;
+  *) benchmarks/e2e.sh; benchmarks/e2e-spring.sh; benchmarks/e2e-spring-security.sh ;;
 esac
 
 # shellcheck disable=SC2086

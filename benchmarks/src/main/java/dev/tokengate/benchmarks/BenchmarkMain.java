@@ -70,6 +70,12 @@ public final class BenchmarkMain {
     if (Files.exists(e2eSpring)) {
       e2eSection = (e2eSection == null ? "" : e2eSection.strip() + "\n\n") + Files.readString(e2eSpring);
     }
+    // Issue 13's Spring Security comparison, from benchmarks/e2e-spring-security.sh.
+    Path e2eSpringSecurity = Path.of(System.getProperty("bench.e2e.spring-security",
+        "benchmarks/target/e2e-spring-security.md"));
+    if (Files.exists(e2eSpringSecurity)) {
+      e2eSection = (e2eSection == null ? "" : e2eSection.strip() + "\n\n") + Files.readString(e2eSpringSecurity);
+    }
     Files.writeString(output, new Report(results, before, after, e2eSection).markdown());
     System.out.println("Wrote " + output.toAbsolutePath());
     System.exit(0);

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Issue 13's comparison: the same Spring Boot endpoint (GET /hello) behind Spring Security's resource server
+# (oauth2ResourceServer(jwt), stateless), once with Spring's own decoder and once with tokengate's, on Spring MVC
+# (embedded Tomcat: NimbusJwtDecoder vs TokenGateJwtDecoder) and on WebFlux (Reactor Netty: NimbusReactiveJwtDecoder
+# vs TokenGateReactiveJwtDecoder). wrk on loopback: one repeated token, then 10,000 distinct tokens in rotation, each
+# measured E2E_RUNS times (default 3). Each server runs alone, one after the other, on the same keys and tokens.
+# Writes benchmarks/target/e2e-spring-security.md: medians of the runs, every run's requests/s, and the ratios against
+# issue 13's targets (tokengate's decoder at least 5x Spring's requests/s with a repeated token, 1.5x with distinct
+# tokens). With the defaults it takes about 7 minutes on 2 cores; every wrk run is bounded in time and each server
+# exits by itself after 5 minutes at most.
+#
+# Usage: benchmarks/e2e-spring-security.sh   (E2E_SECONDS=10 E2E_RUNS=3 E2E_WARMUP=10 E2E_CONNECTIONS=32 to change)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${E2E_SECONDS:-10}
+RUNS=${E2E_RUNS:-3}
+CONNECTIONS=${E2E_CONNECTIONS:-32}
+WARMUP=${E2E_WARMUP:-10}
+MODES=${E2E_MODES:-spring-security tokengate-decoder webflux-spring-security webflux-tokengate-decoder}
+WRK_THREADS=2
+OUT=benchmarks/target/e2e-spring-security
+FIXTURE=$PWD/benchmarks/target/bench-fixture.properties
+CLASSPATH_FILE=$PWD/benchmarks/target/spring-classpath.txt
+mkdir -p "$OUT"
+rm -f "$OUT"/*-run*.txt
+
+if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  echo "Installing wrk and curl from the Debian packages..."
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq wrk curl >/dev/null
+fi
+# Spring Boot reads its auto-configuration lists from each jar, which a shaded jar would merge away: run from the
+# module's own classpath instead.
+mvn -B -q ${E2E_MVN_OPTS:-} -pl benchmarks -am package -DskipTests dependency:build-classpath \
+  -Dmdep.outputFile="$CLASSPATH_FILE" -Dmdep.includeScope=runtime
+CP=benchmarks/target/classes:$(cat "$CLASSPATH_FILE")
+
+SERVER=""
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null || true' EXIT
+
+start() { # mode
+  local main=dev.tokengate.benchmarks.SpringEndToEndServer
+  case $1 in webflux-*) main=dev.tokengate.benchmarks.SpringWebFluxEndToEndServer ;; esac
+  rm -f "$OUT/port"
+  java -Xms512m -Xmx512m -Dbench.tokengate.fixture="$FIXTURE" -cp "$CP" $main "$1" "$OUT" > "$OUT/server-$1.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 600); do
+    if [ -s "$OUT/port" ]; then break; fi
+    if ! kill -0 $SERVER 2>/dev/null; then echo "the server died:"; cat "$OUT/server-$1.log"; exit 1; fi
+    sleep 0.5
+  done
+  BASE=http://127.0.0.1:$(cat "$OUT/port")
+  TOKEN=$(cat "$OUT/token.txt")
+}
+stop() { kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""; }
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check() { # the token passes; none, one with a signature character changed and a truncated one are refused
+  local sig=${TOKEN##*.} changed=0
+  if [ "${sig:9:1}" = 0 ]; then changed=1; fi
+  [ "$(code -H "Authorization: Bearer $TOKEN" "$BASE/hello")" = 200 ]
+  [ "$(code "$BASE/hello")" = 401 ]
+  [ "$(code -H "Authorization: Bearer ${TOKEN%.*}.${sig:0:9}$changed${sig:10}" "$BASE/hello")" = 401 ]
+  [ "$(code -H "Authorization: Bearer ${TOKEN%.*}" "$BASE/hello")" = 401 ]
+}
+run() { # name, then wrk arguments
+  local name=$1; shift
+  timeout $((SECONDS_PER_RUN + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" \
+    > "$OUT/$name.txt"
+}
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+for mode in $MODES; do
+  echo "Spring Security resource server: $mode..."
+  start "$mode"
+  check
+  # Warm-up: the repeated token, then another set of 10,000 tokens, so that full validations are compiled too (and
+  # tokengate's cache holds set B, not the measured set A).
+  timeout $((WARMUP + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"${WARMUP}s" -H "Authorization: Bearer $TOKEN" \
+    "$BASE/hello" > /dev/null
+  timeout $((WARMUP + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"$(( (WARMUP + 1) / 2 ))s" \
+    -s benchmarks/rotating-tokens.lua "$BASE/hello" -- "$OUT/tokens-b.txt" > /dev/null
+  for i in $(seq 1 "$RUNS"); do
+    run "$mode-same-run$i" -H "Authorization: Bearer $TOKEN" "$BASE/hello"
+    # Each distinct run starts on the set tokengate's cache (10,000) does not hold: the warm-up left B there, so the
+    # runs walk A, B, A, ...; within a run, later passes through its set are cache hits, as in e2e-spring.sh.
+    set=$([ $((i % 2)) = 1 ] && echo a || echo b)
+    run "$mode-distinct-run$i" -s benchmarks/rotating-tokens.lua "$BASE/hello" -- "$OUT/tokens-$set.txt"
+  done
+  check
+  stop
+done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# wrk prints latencies as 1.23ms, 456.00us or 1.02s: in ms.
+to_ms() { awk '{v = $1; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v); m = (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v)); printf "%.3f\n", m}'; }
+runs_rps() { for f in "$OUT/$1"-run*.txt; do awk '/^Requests\/sec:/ {print $2}' "$f"; done; }
+runs_pct() { for f in "$OUT/$1"-run*.txt; do awk -v p="$2%" '$1 == p {print $2}' "$f" | to_ms; done; }
+rps() { runs_rps "$1" | median; }
+pct() { runs_pct "$1" "$2" | median; }
+all_rps() { runs_rps "$1" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}'; }
+errors() { cat "$OUT/$1"-run*.txt | awk '/Non-2xx or 3xx responses:/ {n += $5} /Socket errors:/ {s = s "; " $0} END {print (n ? n " non-2xx" : "none") s}'; }
+ratio() { awk -v a="$(rps "$1")" -v b="$(rps "$2")" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r != "n/a" && r >= t ? "met" : "**not met**")}'; }
+label() {
+  case $1 in
+    spring-security-*) echo "Spring MVC (Tomcat), Spring's NimbusJwtDecoder" ;;
+    tokengate-decoder-*) echo "Spring MVC (Tomcat), tokengate's TokenGateJwtDecoder" ;;
+    webflux-spring-security-*) echo "WebFlux (Netty), Spring's NimbusReactiveJwtDecoder" ;;
+    webflux-tokengate-decoder-*) echo "WebFlux (Netty), tokengate's TokenGateReactiveJwtDecoder" ;;
+  esac
+}
+
+{
+  echo "### Spring Security resource server: Spring's decoder vs tokengate's (issue 13)"
+  echo
+  echo "\`benchmarks/e2e-spring-security.sh\`: the same Spring Boot 4.1 endpoint (GET /hello answering the caller's" \
+    "name) behind Spring Security's resource server (\`oauth2ResourceServer(jwt)\`, stateless, every request" \
+    "authenticated), once with Spring's decoder (\`withJwkSetUri\`, \`JwtValidators.createDefaultWithIssuer\` plus" \
+    "an audience validator) and once with tokengate's (the starter's bean, \`tokengate.issuer\`," \
+    "\`tokengate.audiences\`, defaults): Spring MVC on embedded Tomcat (\`SpringEndToEndServer\`," \
+    "\`tokengate.filter.enabled=false\`) and WebFlux on Reactor Netty (\`SpringWebFluxEndToEndServer\`). Same JWKS on" \
+    "loopback, same RS256 tokens, server JVM \`-Xms512m -Xmx512m\`, each server alone; wrk ($WRK_THREADS threads," \
+    "$CONNECTIONS connections) on the same 2 cores, $RUNS runs of ${SECONDS_PER_RUN} s per row after a warm-up of" \
+    "$WARMUP s with the repeated token and $(( (WARMUP + 1) / 2 )) s with another 10,000 tokens. Requests/s, p50" \
+    "and p99 are the medians of the runs. Load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. Raw" \
+    "wrk output in \`benchmarks/target/e2e-spring-security/\`."
+  echo
+  echo "| configuration | tokens | requests/s (median) | p50 ms | p99 ms | requests/s of each run | errors |"
+  echo "|---|---|---|---|---|---|---|"
+  for mode in $MODES; do
+    for kind in same distinct; do
+      r=$mode-$kind
+      ls "$OUT/$r"-run*.txt >/dev/null 2>&1 || continue
+      tokens=$([ $kind = same ] && echo "one repeated" || echo "10,000 distinct")
+      echo "| $(label "$r") | $tokens | $(rps "$r") | $(pct "$r" 50) | $(pct "$r" 99) | $(all_rps "$r") | $(errors "$r") |"
+    done
+  done
+  echo
+  echo "| stack | tokens | tokengate's decoder / Spring's, requests/s | target | |"
+  echo "|---|---|---|---|---|"
+  for stack in "Spring MVC:spring-security:tokengate-decoder" "WebFlux:webflux-spring-security:webflux-tokengate-decoder"; do
+    IFS=: read -r name spring tokengate <<< "$stack"
+    ls "$OUT/$spring"-same-run*.txt "$OUT/$tokengate"-same-run*.txt >/dev/null 2>&1 || continue
+    same=$(ratio "$tokengate-same" "$spring-same"); distinct=$(ratio "$tokengate-distinct" "$spring-distinct")
+    echo "| $name | one repeated | **${same}x** | at least 5x | $(verdict "$same" 5) |"
+    echo "| $name | 10,000 distinct | **${distinct}x** | at least 1.5x | $(verdict "$distinct" 1.5) |"
+  done
+  echo
+  echo "Spring's decoders verify the signature on every request (no validated-token cache); tokengate's verify each" \
+    "distinct token once and then answer it from the validator's cache (10,000 tokens by default), so in the" \
+    "distinct rows the first walk through the set is full validations and later ones largely cache hits."
+} > benchmarks/target/e2e-spring-security.md
+cat benchmarks/target/e2e-spring-security.md
