@@ -76,6 +76,44 @@ class RequestFirewallTest {
     assertThat(RequestFirewall.refusal(raw, "/app", "/api/files", "/x")).isEqualTo(reason);
   }
 
+  // For a server that routes on the raw path (WebFlux), with no resolved path to compare: the same rule on the raw
+  // path. Each hostile path of the matrix above gets the same reason, non-UTF-8 escapes included.
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      /app/api/files/..;/..;/public/ping   | The request path contains a path parameter (;)
+      /app/api/files/%2e%2e/%2e%2e/public  | The request path contains an encoded dot, slash, backslash, percent or semicolon
+      /app/%61pi/files                     | The request path contains an encoded character that needs no encoding
+      /app/api//files                      | The request path contains an empty segment (//)
+      /app/api/files/../public             | The request path contains a segment ending in a dot (., .. or a trailing dot)
+      /app/public%20                       | The request path contains a segment ending in an encoded space
+      /app/api/files/%zz                   | The request path contains a malformed percent-encoding
+      /app/api/files/%c0%ae%c0%ae          | The request path contains an encoded sequence that is not UTF-8
+      /app/api/files/caf%e9                | The request path contains an encoded sequence that is not UTF-8
+      /other/api/files                     | The request path does not start with the application's context path
+      """)
+  void rawPath_hostilePaths_areRefused_withTheReason(String uri, String reason) {
+    assertThat(RequestFirewall.rawPathRefusal("GET", uri, "/app")).isEqualTo(reason);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(textBlock = """
+      /app/api/files/x
+      /app/caf%C3%A9/a%20b.txt
+      /app/q%3Fx%23y%2Bz%26
+      /app/v1.0/report.2024.csv
+      /app
+      """)
+  void rawPath_normalPaths_goOn(String uri) {
+    assertThat(RequestFirewall.rawPathRefusal("GET", uri, "/app")).isNull();
+    assertThat(RequestFirewall.rawPathRefusal("GET", uri.substring(4).isEmpty() ? "/" : uri.substring(4), ""))
+        .isNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void rawPath_trace_isRefused() {
+    assertThat(RequestFirewall.rawPathRefusal("TRACE", "/app/x", "/app")).isEqualTo("The request method TRACE is not allowed");
+  }
+
   @ParameterizedTest(name = "{0} resolved as {1}{2}")
   @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
       /app/api/files/x    | /public    | /x
