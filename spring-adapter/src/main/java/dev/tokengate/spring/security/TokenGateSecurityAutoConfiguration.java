@@ -64,6 +64,37 @@ public final class TokenGateSecurityAutoConfiguration {
       return http -> http.addFilterBefore(filter, BearerTokenAuthenticationFilter.class);
     }
 
+    /** A refused token answered 401 in tokengate's form: see {@link BearerEntryPoints}. */
+    @Bean
+    static BearerEntryPoints tokenGateBearerEntryPoints(ObjectProvider<TokenValidator> validator) {
+      return new BearerEntryPoints(() -> validator.getObject().config().realm());
+    }
+
+    /**
+     * Spring Security's refusal of a caller its resource server authenticated (a missing scope) answered as
+     * tokengate's filter answers it: 403 {@code insufficient_scope}, naming the scopes behind the {@code SCOPE_}
+     * authorities a rule wanted. Registered as a default, so an access-denied handler set with {@code
+     * exceptionHandling(e -> e.accessDeniedHandler(…))} still wins.
+     */
+    @Bean
+    Customizer<HttpSecurity> tokenGateBearerAccessDeniedCustomizer(TokenValidator validator,
+        ObjectProvider<SecurityContextHolderStrategy> strategies) {
+      SecurityContextHolderStrategy strategy =
+          strategies.getIfAvailable(SecurityContextHolder::getContextHolderStrategy);
+      // Spring's JwtAuthenticationConverter makes SCOPE_ authorities whatever tokengate.security.authority-prefix says.
+      ClientAccessDeniedHandler deniedHandler = new ClientAccessDeniedHandler(validator.config().realm(), "SCOPE_");
+      RequestMatcher bearerCaller = request -> strategy.getContext().getAuthentication()
+          instanceof org.springframework.security.oauth2.server.resource.authentication
+              .AbstractOAuth2TokenAuthenticationToken<?>;
+      return http -> {
+        try {
+          http.exceptionHandling(handling -> handling.defaultAccessDeniedHandlerFor(deniedHandler, bearerCaller));
+        } catch (Exception e) {
+          throw new IllegalStateException("Could not add tokengate's access-denied handler to Spring Security", e);
+        }
+      };
+    }
+
     @Bean
     static ResourceServerChecks tokenGateResourceServerChecks(ListableBeanFactory beanFactory,
         org.springframework.core.env.Environment environment) {

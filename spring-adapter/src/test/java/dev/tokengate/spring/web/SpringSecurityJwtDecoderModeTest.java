@@ -103,9 +103,16 @@ class SpringSecurityJwtDecoderModeTest {
     int before = handled.get();
     HttpResponse<String> admin = http.get("/api/admin", issuer.token().scope("orders:write").sign());
     assertThat(admin.statusCode()).isEqualTo(403);
-    assertThat(admin.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"insufficient_scope\"");
+    assertThat(admin.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+        + " error=\"insufficient_scope\", error_description=\"The access token lacks a scope this request requires\","
+        + " scope=\"admin\"");
+    assertThat(admin.body()).isEqualTo("{\"error\":\"insufficient_scope\","
+        + "\"error_description\":\"The access token lacks a scope this request requires\"}");
     HttpResponse<String> reports = http.get("/api/reports", issuer.token().scope("orders:write").sign());
     assertThat(reports.statusCode()).isEqualTo(403);
+    // An expression does not say which scope it wanted: no scope attribute.
+    assertThat(reports.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+        + " error=\"insufficient_scope\", error_description=\"The access token lacks a scope this request requires\"");
     assertThat(handled.get()).isEqualTo(before);
   }
 
@@ -118,13 +125,16 @@ class SpringSecurityJwtDecoderModeTest {
 
     HttpResponse<String> forged = http.get("/api/me", issuer.tokenSignedWith(SigningKey.rsa("forger")).kid(issuer.key().kid()).sign());
     assertThat(forged.statusCode()).isEqualTo(401);
-    assertThat(forged.headers().firstValue("WWW-Authenticate").orElseThrow())
-        .startsWith("Bearer error=\"invalid_token\"");
+    assertThat(forged.headers().firstValue("WWW-Authenticate"))
+        .hasValue("Bearer realm=\"api\", error=\"invalid_token\","
+            + " error_description=\"The access token signature is invalid\"");
+    assertThat(forged.body()).isEqualTo(
+        "{\"error\":\"invalid_token\",\"error_description\":\"The access token signature is invalid\"}");
     HttpResponse<String> expired = http.get("/api/me",
         issuer.token().expiresAt(java.time.Instant.now().minusSeconds(600)).sign());
     assertThat(expired.statusCode()).isEqualTo(401);
-    assertThat(expired.headers().firstValue("WWW-Authenticate").orElseThrow())
-        .contains("error_description=\"The access token expired\"");
+    assertThat(expired.headers().firstValue("WWW-Authenticate"))
+        .hasValue("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token expired\"");
     assertThat(handled.get()).isEqualTo(before);
   }
 
