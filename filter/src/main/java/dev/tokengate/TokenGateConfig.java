@@ -109,6 +109,13 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code dpop-replay-cache-size}</td><td>100000</td><td>how many used proofs the in-process replay store
  *       remembers (ignored when another {@link dev.tokengate.spi.DpopReplayStore} is set); size it to the most proofs
  *       expected within {@code dpop-proof-max-age}</td></tr>
+ *   <tr><td>{@code dpop-nonce}, {@code issuers[N].dpop-nonce}</td><td>{@code false}</td><td>whether DPoP proofs
+ *       for this issuer's tokens must carry a nonce this server issued (RFC 9449 §9): a proof without one, or with a
+ *       stale or foreign one, is answered 401 {@code use_dpop_nonce} with a fresh nonce in {@code DPoP-Nonce}</td></tr>
+ *   <tr><td>{@code dpop-nonce-secret}</td><td>none</td><td>the HMAC key nonces are made with (at least 32 bytes);
+ *       the same on every instance, so that any instance accepts another's nonce</td></tr>
+ *   <tr><td>{@code dpop-nonce-rotation}</td><td>5m</td><td>how often the nonce changes, 10s to 1h; the current
+ *       and the previous one are accepted</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -123,7 +130,7 @@ public final class TokenGateConfig {
   private static final int MIN_SHARED_SECRET_BYTES = 32;
   private static final int DEFAULT_TOKEN_CACHE_SIZE = 10_000;
   private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
-  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode)");
+  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce)");
   static final List<String> DEFAULT_DPOP_ALGORITHMS =
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
   private static final Set<String> DPOP_ALGORITHMS = Set.copyOf(DEFAULT_DPOP_ALGORITHMS);
@@ -162,6 +169,8 @@ public final class TokenGateConfig {
   private final Duration dpopProofMaxAge;
   private final URI dpopExternalBaseUrl;
   private final DpopReplayStore dpopReplayStore;
+  private final byte[] dpopNonceSecret;
+  private final Duration dpopNonceRotation;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -196,6 +205,8 @@ public final class TokenGateConfig {
     this.dpopAlgorithms = Collections.unmodifiableSet(new LinkedHashSet<>(builder.dpopAlgorithms));
     this.dpopProofMaxAge = builder.dpopProofMaxAge;
     this.dpopExternalBaseUrl = builder.dpopExternalBaseUrl;
+    this.dpopNonceSecret = builder.dpopNonceSecret == null ? null : builder.dpopNonceSecret.clone();
+    this.dpopNonceRotation = builder.dpopNonceRotation;
     boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
     // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
     this.dpopReplayStore = builder.dpopReplayStore != null ? builder.dpopReplayStore
@@ -228,7 +239,7 @@ public final class TokenGateConfig {
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode");
+            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
@@ -250,8 +261,11 @@ public final class TokenGateConfig {
         jwksUriText.isEmpty() ? Optional.empty() : Optional.of(uri(prefix + "jwks-uri", jwksUriText));
     String dpopModeText = entry.getOrDefault("dpop-mode", "");
     DpopMode dpopMode = dpopModeText.isEmpty() ? DpopMode.OFF : dpopMode(prefix + "dpop-mode", dpopModeText);
+    String dpopNonceText = entry.getOrDefault("dpop-nonce", "");
+    boolean dpopNonce = !dpopNonceText.isEmpty() && SettingValues.bool(prefix + "dpop-nonce", dpopNonceText);
     try {
-      return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri, dpopMode);
+      return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri, dpopMode,
+          dpopNonce);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Setting '" + prefix + e.getMessage().substring(1), e);
     }
@@ -300,6 +314,10 @@ public final class TokenGateConfig {
     readers.put("dpop-external-base-url", (b, v) -> b.dpopExternalBaseUrl(uri("dpop-external-base-url", v)));
     readers.put("dpop-replay-cache-size",
         (b, v) -> b.dpopReplayCacheSize(SettingValues.positiveInt("dpop-replay-cache-size", v)));
+    readers.put("dpop-nonce", (b, v) -> b.dpopNonce(SettingValues.bool("dpop-nonce", v)));
+    readers.put("dpop-nonce-secret", (b, v) -> b.dpopNonceSecret(v.getBytes(StandardCharsets.UTF_8)));
+    readers.put("dpop-nonce-rotation",
+        (b, v) -> b.dpopNonceRotation(SettingValues.duration("dpop-nonce-rotation", v)));
     return readers;
   }
 
@@ -527,6 +545,24 @@ public final class TokenGateConfig {
   }
 
   /**
+   * A copy of the key DPoP nonces are made with, when one is configured.
+   *
+   * @since 0.1.0
+   */
+  public Optional<byte[]> dpopNonceSecret() {
+    return Optional.ofNullable(dpopNonceSecret).map(byte[]::clone);
+  }
+
+  /**
+   * How often the DPoP nonce changes.
+   *
+   * @since 0.1.0
+   */
+  public Duration dpopNonceRotation() {
+    return dpopNonceRotation;
+  }
+
+  /**
    * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
    * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
    * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
@@ -546,13 +582,15 @@ public final class TokenGateConfig {
         + (trustedIssuers.size() > 1 || issuer == null ? ", issuers=" + trustedIssuers : "")
         + (dpopReplayStore == null ? "" : ", dpop-modes=" + dpopModes() + ", dpop-algorithms=" + dpopAlgorithms
             + ", dpop-proof-max-age=" + dpopProofMaxAge + ", dpop-external-base-url="
-            + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl))
+            + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl)
+            + (dpopNonceSecret == null ? "" : ", dpop-nonce-secret=(set), dpop-nonce-rotation=" + dpopNonceRotation))
         + "]";
   }
 
   private Map<String, String> dpopModes() {
     Map<String, String> modes = new LinkedHashMap<>();
-    trustedIssuers.forEach(trusted -> modes.put(trusted.issuer(), trusted.dpopMode().name().toLowerCase(Locale.ROOT)));
+    trustedIssuers.forEach(trusted -> modes.put(trusted.issuer(),
+        trusted.dpopMode().name().toLowerCase(Locale.ROOT) + (trusted.dpopNonce() ? "+nonce" : "")));
     return modes;
   }
 
@@ -597,6 +635,10 @@ public final class TokenGateConfig {
     private int dpopReplayCacheSize = DEFAULT_DPOP_REPLAY_CACHE_SIZE;
     private boolean dpopReplayCacheSizeSet;
     private DpopReplayStore dpopReplayStore;
+    private boolean dpopNonce;
+    private byte[] dpopNonceSecret;
+    private Duration dpopNonceRotation = Duration.ofMinutes(5);
+    private boolean dpopNonceRotationSet;
 
     private Builder() {}
 
@@ -1042,6 +1084,48 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Whether DPoP proofs for tokens of the issuer set with {@link #issuer(String)} must carry a nonce this server
+     * issued (setting {@code dpop-nonce}, RFC 9449 §9); default false. Needs {@link #dpopNonceSecret(byte[])}.
+     * Issuers added with {@link #trustedIssuer(TrustedIssuer)} have their own, {@link
+     * TrustedIssuer#withDpopNonce(boolean)}.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopNonce(boolean required) {
+      this.dpopNonce = required;
+      return this;
+    }
+
+    /**
+     * The key DPoP nonces are made with: an HMAC-SHA256 of the current time step, so nonces need no state, and every
+     * instance with the same key accepts another's. At least 32 bytes; keep it secret (a client that knew it could
+     * make nonces for the future).
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopNonceSecret(byte[] secret) {
+      requireNonNull(secret, "dpopNonceSecret");
+      if (secret.length < MIN_SHARED_SECRET_BYTES) {
+        throw new IllegalArgumentException("Setting 'dpop-nonce-secret' must be at least " + MIN_SHARED_SECRET_BYTES
+            + " bytes, was " + secret.length);
+      }
+      this.dpopNonceSecret = secret.clone();
+      return this;
+    }
+
+    /**
+     * How often the DPoP nonce changes, 10 s to 1 h; default 5 min. The current and the previous nonce are accepted,
+     * so a nonce serves between one and two rotations.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopNonceRotation(Duration rotation) {
+      this.dpopNonceRotation = between("dpop-nonce-rotation", rotation, Duration.ofSeconds(10), Duration.ofHours(1));
+      this.dpopNonceRotationSet = true;
+      return this;
+    }
+
+    /**
      * Checks that the settings fit together and builds the configuration.
      *
      * @throws IllegalStateException naming the setting and the fix, when a required setting is missing or two
@@ -1098,6 +1182,26 @@ public final class TokenGateConfig {
       if (dpopMode != null && dpopMode != DpopMode.OFF && issuer == null) {
         throw new IllegalStateException("Setting 'dpop-mode' applies to the issuer set with 'issuer', which is not"
             + " set: set 'issuers[N].dpop-mode' for each issuer that uses DPoP");
+      }
+      if (dpopNonce && (dpopMode == null || dpopMode == DpopMode.OFF)) {
+        throw new IllegalStateException("Setting 'dpop-nonce' is true but 'dpop-mode' is off: set 'dpop-mode' to"
+            + " allowed or required, or remove 'dpop-nonce'");
+      }
+      for (int i = 0; i < extraIssuers.size(); i++) {
+        if (extraIssuers.get(i).dpopNonce() && extraIssuers.get(i).dpopMode() == DpopMode.OFF) {
+          throw new IllegalStateException("Setting 'issuers[" + i + "].dpop-nonce' is true but 'issuers[" + i
+              + "].dpop-mode' is off: set it to allowed or required, or remove 'issuers[" + i + "].dpop-nonce'");
+        }
+      }
+      boolean nonces = dpopNonce || extraIssuers.stream().anyMatch(TrustedIssuer::dpopNonce);
+      if (nonces && dpopNonceSecret == null) {
+        throw new IllegalStateException("Setting 'dpop-nonce-secret' is required when an issuer requires DPoP nonces:"
+            + " set a random secret of at least 32 bytes, the same on every instance of the application");
+      }
+      if (!nonces && (dpopNonceSecret != null || dpopNonceRotationSet)) {
+        String stray = dpopNonceSecret != null ? "dpop-nonce-secret" : "dpop-nonce-rotation";
+        throw new IllegalStateException("Setting '" + stray + "' is set but no issuer requires DPoP nonces: set"
+            + " 'dpop-nonce' (or 'issuers[N].dpop-nonce') to true, or remove '" + stray + "'");
       }
       boolean used = (dpopMode != null && dpopMode != DpopMode.OFF)
           || extraIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
@@ -1166,7 +1270,7 @@ public final class TokenGateConfig {
       List<TrustedIssuer> all = new ArrayList<>();
       if (issuer != null) {
         all.add(new TrustedIssuer(issuer, List.copyOf(audiences), Optional.ofNullable(jwksUri),
-            dpopMode == null ? DpopMode.OFF : dpopMode));
+            dpopMode == null ? DpopMode.OFF : dpopMode, dpopNonce));
       }
       for (TrustedIssuer entry : extraIssuers) {
         all.add(entry.audiences().isEmpty() ? entry.withAudiences(List.copyOf(audiences)) : entry);

@@ -489,6 +489,7 @@ public final class TokenGateFilter implements Filter {
     try {
       principal = validator.validate(token);
       dpop.checkProof(request, token, principal);
+      dpop.offerNextNonce(request, response);
       return principal;
     } catch (TokenRejectedException e) {
       rejectedToken(request, response, e, canAnswer);

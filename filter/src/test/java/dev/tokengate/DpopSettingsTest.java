@@ -114,6 +114,62 @@ class DpopSettingsTest {
   @Test
   void unknownIssuerEntry_namesDpopModeAmongTheKnown() {
     assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "issuers[0].dpop", "x"))
-        .hasMessageEndingWith("issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode");
+        .hasMessageEndingWith("issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode,"
+            + " issuers[N].dpop-nonce");
+  }
+
+  @Test
+  void nonceSettings_areRead() {
+    TokenGateConfig config = read("issuer", "https://a.example", "audiences", "api", "dpop-mode", "allowed",
+        "dpop-nonce", "true", "issuers[0].issuer", "https://b.example", "issuers[0].dpop-mode", "required",
+        "issuers[0].dpop-nonce", "false", "dpop-nonce-secret", "0123456789abcdef0123456789abcdef",
+        "dpop-nonce-rotation", "2m");
+    assertThat(config.trustedIssuers()).extracting(TrustedIssuer::dpopNonce).containsExactly(true, false);
+    assertThat(config.dpopNonceRotation()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.toString()).contains("dpop-nonce-secret=(set)").doesNotContain("0123456789abcdef");
+  }
+
+  @Test
+  void nonce_withoutSecret_fails() {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "dpop-mode", "allowed",
+        "dpop-nonce", "true"))
+        .hasMessage("Setting 'dpop-nonce-secret' is required when an issuer requires DPoP nonces: set a random secret"
+            + " of at least 32 bytes, the same on every instance of the application");
+  }
+
+  @Test
+  void shortSecret_fails() {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "dpop-mode", "allowed",
+        "dpop-nonce", "true", "dpop-nonce-secret", "short"))
+        .hasMessage("Setting 'dpop-nonce-secret' must be at least 32 bytes, was 5");
+  }
+
+  @Test
+  void nonceSetting_withoutNonces_fails() {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "dpop-mode", "allowed",
+        "dpop-nonce-secret", "0123456789abcdef0123456789abcdef"))
+        .hasMessage("Setting 'dpop-nonce-secret' is set but no issuer requires DPoP nonces: set 'dpop-nonce' (or"
+            + " 'issuers[N].dpop-nonce') to true, or remove 'dpop-nonce-secret'");
+  }
+
+  @Test
+  void nonce_withModeOff_fails() {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "dpop-nonce", "true"))
+        .hasMessage("Setting 'dpop-nonce' is true but 'dpop-mode' is off: set 'dpop-mode' to allowed or required, or"
+            + " remove 'dpop-nonce'");
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api",
+        "issuers[0].issuer", "https://b.example", "issuers[0].dpop-nonce", "true"))
+        .hasMessage("Setting 'issuers[0].dpop-nonce' is true but 'issuers[0].dpop-mode' is off: set it to allowed or"
+            + " required, or remove 'issuers[0].dpop-nonce'");
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api",
+        "issuers[0].issuer", "https://b.example", "issuers[0].dpop-nonce", "maybe"))
+        .hasMessage("Setting 'issuers[0].dpop-nonce' must be true or false, was 'maybe'");
+  }
+
+  @Test
+  void badRotation() {
+    assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "dpop-mode", "allowed",
+        "dpop-nonce", "true", "dpop-nonce-secret", "0123456789abcdef0123456789abcdef", "dpop-nonce-rotation", "5s"))
+        .hasMessage("Setting 'dpop-nonce-rotation' must be between PT10S and PT1H, was PT5S");
   }
 }

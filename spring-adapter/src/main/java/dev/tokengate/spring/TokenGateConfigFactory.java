@@ -97,6 +97,13 @@ final class TokenGateConfigFactory {
     if (properties.getDpopReplayCacheSize() != null) {
       builder.dpopReplayCacheSize(properties.getDpopReplayCacheSize());
     }
+    builder.dpopNonce(properties.isDpopNonce());
+    if (properties.getDpopNonceSecret() != null && !properties.getDpopNonceSecret().isEmpty()) {
+      builder.dpopNonceSecret(properties.getDpopNonceSecret().getBytes(StandardCharsets.UTF_8));
+    }
+    if (properties.getDpopNonceRotation() != null) {
+      builder.dpopNonceRotation(properties.getDpopNonceRotation());
+    }
     return builder;
   }
 
@@ -109,7 +116,7 @@ final class TokenGateConfigFactory {
     }
     try {
       return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()),
-          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode());
+          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce());
     } catch (IllegalArgumentException e) {
       throw invalid(prefix, e);
     }

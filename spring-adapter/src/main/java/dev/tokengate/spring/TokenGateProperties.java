@@ -168,6 +168,21 @@ public class TokenGateProperties {
    */
   private Integer dpopReplayCacheSize;
 
+  /**
+   * Whether DPoP proofs for tokens of tokengate.issuer must carry a nonce this server issued (RFC 9449 section 9);
+   * needs dpop-nonce-secret. Each tokengate.issuers[N] entry has its own dpop-nonce.
+   */
+  private boolean dpopNonce;
+
+  /**
+   * The HMAC key DPoP nonces are made with, at least 32 bytes, the same on every instance so that any instance accepts
+   * another's nonce. Keep it secret.
+   */
+  private String dpopNonceSecret;
+
+  /** How often the DPoP nonce changes, 10s to 1h; default 5m. The current and the previous one are accepted. */
+  private Duration dpopNonceRotation;
+
   public String getIssuer() {
     return issuer;
   }
@@ -432,6 +447,30 @@ public class TokenGateProperties {
     this.dpopReplayCacheSize = dpopReplayCacheSize;
   }
 
+  public boolean isDpopNonce() {
+    return dpopNonce;
+  }
+
+  public void setDpopNonce(boolean dpopNonce) {
+    this.dpopNonce = dpopNonce;
+  }
+
+  public String getDpopNonceSecret() {
+    return dpopNonceSecret;
+  }
+
+  public void setDpopNonceSecret(String dpopNonceSecret) {
+    this.dpopNonceSecret = dpopNonceSecret;
+  }
+
+  public Duration getDpopNonceRotation() {
+    return dpopNonceRotation;
+  }
+
+  public void setDpopNonceRotation(Duration dpopNonceRotation) {
+    this.dpopNonceRotation = dpopNonceRotation;
+  }
+
   public Filter getFilter() {
     return filter;
   }
@@ -475,6 +514,17 @@ public class TokenGateProperties {
 
     /** DPoP (RFC 9449) for this issuer's tokens: off (default), allowed or required; not inherited. */
     private DpopMode dpopMode = DpopMode.OFF;
+
+    /** Whether DPoP proofs for this issuer's tokens must carry a nonce this server issued; not inherited. */
+    private boolean dpopNonce;
+
+    public boolean isDpopNonce() {
+      return dpopNonce;
+    }
+
+    public void setDpopNonce(boolean dpopNonce) {
+      this.dpopNonce = dpopNonce;
+    }
 
     public DpopMode getDpopMode() {
       return dpopMode;

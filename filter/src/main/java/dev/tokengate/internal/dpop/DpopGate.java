@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.TreeSet;
 
 /**
@@ -43,7 +45,11 @@ public final class DpopGate {
   private static final String SCHEME = "dpop";
   private static final String SCHEME_ATTRIBUTE = DpopGate.class.getName() + ".scheme";
 
+  private static final String NONCE_ATTRIBUTE = DpopGate.class.getName() + ".nonce";
+
   private final Map<String, DpopMode> modes;
+  private final Set<String> nonceIssuers;
+  private final DpopNonces nonces;
   private final boolean active;
   private final boolean bearerAccepted;
   private final DpopProofVerifier verifier;
@@ -60,6 +66,15 @@ public final class DpopGate {
       byIssuer.put(trusted.issuer(), trusted.dpopMode());
     }
     this.modes = Map.copyOf(byIssuer);
+    Set<String> withNonces = new HashSet<>();
+    for (TrustedIssuer trusted : config.trustedIssuers()) {
+      if (trusted.dpopNonce()) {
+        withNonces.add(trusted.issuer());
+      }
+    }
+    this.nonceIssuers = Set.copyOf(withNonces);
+    this.nonces = nonceIssuers.isEmpty() ? null : new DpopNonces(config.dpopNonceSecret().orElseThrow(),
+        config.dpopNonceRotation(), config.clock());
     this.active = modes.values().stream().anyMatch(mode -> mode != DpopMode.OFF);
     this.bearerAccepted = modes.values().stream().anyMatch(mode -> mode != DpopMode.REQUIRED);
     int maxProofLength = Math.max(config.maxTokenLength(), 8192);
@@ -166,6 +181,18 @@ public final class DpopGate {
     if (!bound.equals(proof.thumbprint())) {
       throw new TokenRejectedException(INVALID_TOKEN, "The access token is bound to another key than the DPoP proof's");
     }
+    if (nonceIssuers.contains(principal.issuer())) {
+      if (proof.nonce() == null) {
+        throw DpopProofException.nonceNeeded("The DPoP proof needs a nonce from this server");
+      }
+      if (!nonces.accepts(proof.nonce())) {
+        throw DpopProofException.nonceNeeded("The DPoP proof's nonce is stale or not from this server");
+      }
+      if (!proof.nonce().equals(nonces.current())) {
+        // Accepted, but about to expire: hand the client the next one with this response (§8.2).
+        request.setAttribute(NONCE_ATTRIBUTE, nonces.current());
+      }
+    }
     Duration lifetime = Duration.between(clock.instant(), proof.issuedAt().plus(maxAge));
     if (lifetime.compareTo(Duration.ofSeconds(1)) < 0) {
       lifetime = Duration.ofSeconds(1);
@@ -252,11 +279,28 @@ public final class DpopGate {
         bearerAccepted ? List.of("Bearer realm=\"" + responses.realm() + "\"", dpopChallenge) : List.of(dpopChallenge));
   }
 
-  /** 401 {@code invalid_dpop_proof} with the DPoP challenge. */
+  /**
+   * 401 {@code invalid_dpop_proof} with the DPoP challenge, or {@code use_dpop_nonce} with a fresh nonce in {@code
+   * DPoP-Nonce} (RFC 9449 §9).
+   */
   public void rejectProof(HttpServletResponse response, ErrorResponses responses, DpopProofException e)
       throws IOException {
-    responses.reject(response, 401, "invalid_dpop_proof", e.description(),
-        List.of(challenge(responses, "invalid_dpop_proof", e.description(), null)));
+    String error = e.nonceNeeded() ? "use_dpop_nonce" : "invalid_dpop_proof";
+    if (e.nonceNeeded()) {
+      response.setHeader("DPoP-Nonce", nonces.current());
+    }
+    responses.reject(response, 401, error, e.description(),
+        List.of(challenge(responses, error, e.description(), null)));
+  }
+
+  /**
+   * Sets {@code DPoP-Nonce} on the response of an accepted request whose nonce was the previous one, so the client
+   * moves on to the current one before its nonce stops being accepted.
+   */
+  public void offerNextNonce(HttpServletRequest request, HttpServletResponse response) {
+    if (request.getAttribute(NONCE_ATTRIBUTE) instanceof String next) {
+      response.setHeader("DPoP-Nonce", next);
+    }
   }
 
   /** A token refusal of a DPoP-scheme request: the usual status and error, with the DPoP challenge. */

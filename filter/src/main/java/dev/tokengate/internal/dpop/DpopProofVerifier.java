@@ -39,7 +39,7 @@ final class DpopProofVerifier {
   private static final int MAX_JTI_LENGTH = 256;
 
   /** What a verified proof says: its key's RFC 7638 SHA-256 thumbprint, {@code jti} and {@code iat}. */
-  record Proof(String thumbprint, String jti, Instant issuedAt) {}
+  record Proof(String thumbprint, String jti, Instant issuedAt, String nonce) {}
 
   private final Set<String> algorithms;
   private final Duration maxAge;
@@ -88,6 +88,7 @@ final class DpopProofVerifier {
     String htu;
     Date iat;
     String ath;
+    String nonce;
     try {
       claims = jwt.getJWTClaimsSet();
       jti = claims.getJWTID();
@@ -95,6 +96,7 @@ final class DpopProofVerifier {
       htu = claims.getStringClaim("htu");
       iat = claims.getIssueTime();
       ath = claims.getStringClaim("ath");
+      nonce = claims.getStringClaim("nonce");
     } catch (ParseException e) {
       throw new DpopProofException("The DPoP proof's claims are malformed");
     }
@@ -131,7 +133,7 @@ final class DpopProofVerifier {
     } catch (JOSEException e) {
       throw new DpopProofException("The DPoP proof's jwk has no thumbprint");
     }
-    return new Proof(thumbprint, jti, issuedAt);
+    return new Proof(thumbprint, jti, issuedAt, nonce);
   }
 
   private static void verifySignature(SignedJWT jwt, JWK key, JWSAlgorithm algorithm) throws DpopProofException {
