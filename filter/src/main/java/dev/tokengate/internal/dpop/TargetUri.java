@@ -1,5 +1,7 @@
 package dev.tokengate.internal.dpop;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,7 +37,7 @@ final class TargetUri {
    * read them) and the request URI.
    */
   static String of(HttpServletRequest request, URI externalBase) {
-    String requestUri = request.getRequestURI();
+    String requestUri = clientRequestUri(request);
     if (externalBase != null) {
       String basePath = externalBase.getRawPath() == null ? "" : externalBase.getRawPath();
       if (basePath.endsWith("/")) {
@@ -44,6 +46,20 @@ final class TargetUri {
       return join(externalBase.getScheme(), externalBase.getHost(), externalBase.getPort(), basePath + requestUri);
     }
     return join(request.getScheme(), request.getServerName(), request.getServerPort(), requestUri);
+  }
+
+  /**
+   * The request URI the client sent: on a FORWARD or ASYNC dispatch (a public servlet forwarding to a protected one,
+   * where the proof is first checked) {@code getRequestURI()} names the dispatch's target, while the client's proof
+   * names what it called, which the container keeps in the dispatch attributes.
+   */
+  private static String clientRequestUri(HttpServletRequest request) {
+    Object original = switch (request.getDispatcherType()) {
+      case FORWARD -> request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI);
+      case ASYNC -> request.getAttribute(AsyncContext.ASYNC_REQUEST_URI);
+      default -> null;
+    };
+    return original instanceof String uri ? uri : request.getRequestURI();
   }
 
   private static String join(String scheme, String host, int port, String rawPath) {
