@@ -3,6 +3,8 @@ package dev.tokengate;
 import static java.util.Objects.requireNonNull;
 
 import dev.tokengate.internal.config.SettingValues;
+import dev.tokengate.internal.dpop.InMemoryReplayStore;
+import dev.tokengate.spi.DpopReplayStore;
 import dev.tokengate.internal.scope.PathPattern;
 import java.net.URI;
 import java.nio.file.Files;
@@ -93,6 +95,27 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code jwks-snapshot-directory}</td><td>none (off)</td><td>a directory where the last good JWKS of each
  *       issuer is saved after every fetch, and read at start-up only when the key server cannot be reached (used
  *       within {@code jwks-max-staleness} of its fetch)</td></tr>
+ *   <tr><td>{@code dpop-mode}, {@code issuers[N].dpop-mode}</td><td>{@code off}</td><td>DPoP (RFC 9449) for the
+ *       issuer set with {@code issuer}, or for entry {@code N} (each issuer has its own; entries do not inherit
+ *       {@code dpop-mode}): {@code off}, {@code allowed} or {@code required}, see {@link DpopMode}</td></tr>
+ *   <tr><td>{@code dpop-algorithms}</td><td>ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512</td><td>the
+ *       algorithms a DPoP proof may be signed with, announced in the {@code DPoP} challenge's {@code algs}</td></tr>
+ *   <tr><td>{@code dpop-proof-max-age}</td><td>60s</td><td>how old a proof's {@code iat} may be (it may be at most
+ *       {@code clock-skew} in the future); also how long its {@code jti} is remembered. 1s to 10m</td></tr>
+ *   <tr><td>{@code dpop-external-base-url}</td><td>none (off)</td><td>the URL clients call this application by,
+ *       e.g. {@code https://api.example.com}, when a reverse proxy stands in front of it and the container does not
+ *       already see the external scheme and host: a proof's {@code htu} must then equal this URL plus the request's
+ *       path</td></tr>
+ *   <tr><td>{@code dpop-replay-cache-size}</td><td>100000</td><td>how many used proofs the in-process replay store
+ *       remembers (ignored when another {@link dev.tokengate.spi.DpopReplayStore} is set); size it to the most proofs
+ *       expected within {@code dpop-proof-max-age}</td></tr>
+ *   <tr><td>{@code dpop-nonce}, {@code issuers[N].dpop-nonce}</td><td>{@code false}</td><td>whether DPoP proofs
+ *       for this issuer's tokens must carry a nonce this server issued (RFC 9449 §9): a proof without one, or with a
+ *       stale or foreign one, is answered 401 {@code use_dpop_nonce} with a fresh nonce in {@code DPoP-Nonce}</td></tr>
+ *   <tr><td>{@code dpop-nonce-secret}</td><td>none</td><td>the HMAC key nonces are made with (at least 32 bytes);
+ *       the same on every instance, so that any instance accepts another's nonce</td></tr>
+ *   <tr><td>{@code dpop-nonce-rotation}</td><td>5m</td><td>how often the nonce changes, 10s to 1h; the current
+ *       and the previous one are accepted</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -107,7 +130,11 @@ public final class TokenGateConfig {
   private static final int MIN_SHARED_SECRET_BYTES = 32;
   private static final int DEFAULT_TOKEN_CACHE_SIZE = 10_000;
   private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
-  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri)");
+  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce)");
+  static final List<String> DEFAULT_DPOP_ALGORITHMS =
+      List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
+  private static final Set<String> DPOP_ALGORITHMS = Set.copyOf(DEFAULT_DPOP_ALGORITHMS);
+  private static final int DEFAULT_DPOP_REPLAY_CACHE_SIZE = 100_000;
 
   private final String issuer;
   private final URI jwksUri;
@@ -138,6 +165,12 @@ public final class TokenGateConfig {
   private final Clock clock;
   private final int jwksRefreshBurst;
   private final Path jwksSnapshotDirectory;
+  private final Set<String> dpopAlgorithms;
+  private final Duration dpopProofMaxAge;
+  private final URI dpopExternalBaseUrl;
+  private final DpopReplayStore dpopReplayStore;
+  private final byte[] dpopNonceSecret;
+  private final Duration dpopNonceRotation;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -169,6 +202,15 @@ public final class TokenGateConfig {
     this.clock = builder.clock;
     this.jwksRefreshBurst = builder.jwksRefreshBurst;
     this.jwksSnapshotDirectory = builder.jwksSnapshotDirectory;
+    this.dpopAlgorithms = Collections.unmodifiableSet(new LinkedHashSet<>(builder.dpopAlgorithms));
+    this.dpopProofMaxAge = builder.dpopProofMaxAge;
+    this.dpopExternalBaseUrl = builder.dpopExternalBaseUrl;
+    this.dpopNonceSecret = builder.dpopNonceSecret == null ? null : builder.dpopNonceSecret.clone();
+    this.dpopNonceRotation = builder.dpopNonceRotation;
+    boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
+    // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
+    this.dpopReplayStore = builder.dpopReplayStore != null ? builder.dpopReplayStore
+        : dpopUsed ? new InMemoryReplayStore(builder.dpopReplayCacheSize, clock) : null;
   }
 
   /** Starts a configuration; {@link Builder#issuer(String)} and {@link Builder#audiences} are required. */
@@ -197,7 +239,7 @@ public final class TokenGateConfig {
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri");
+            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
@@ -217,8 +259,13 @@ public final class TokenGateConfig {
     String jwksUriText = entry.getOrDefault("jwks-uri", "");
     Optional<URI> jwksUri =
         jwksUriText.isEmpty() ? Optional.empty() : Optional.of(uri(prefix + "jwks-uri", jwksUriText));
+    String dpopModeText = entry.getOrDefault("dpop-mode", "");
+    DpopMode dpopMode = dpopModeText.isEmpty() ? DpopMode.OFF : dpopMode(prefix + "dpop-mode", dpopModeText);
+    String dpopNonceText = entry.getOrDefault("dpop-nonce", "");
+    boolean dpopNonce = !dpopNonceText.isEmpty() && SettingValues.bool(prefix + "dpop-nonce", dpopNonceText);
     try {
-      return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri);
+      return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri, dpopMode,
+          dpopNonce);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Setting '" + prefix + e.getMessage().substring(1), e);
     }
@@ -261,7 +308,26 @@ public final class TokenGateConfig {
     readers.put("jwks-refresh-burst",
         (b, v) -> b.jwksRefreshBurst(SettingValues.positiveInt("jwks-refresh-burst", v)));
     readers.put("jwks-snapshot-directory", (b, v) -> b.jwksSnapshotDirectory(snapshotPath(v)));
+    readers.put("dpop-mode", (b, v) -> b.dpopMode(dpopMode("dpop-mode", v)));
+    readers.put("dpop-algorithms", (b, v) -> b.dpopAlgorithms(SettingValues.list(v)));
+    readers.put("dpop-proof-max-age", (b, v) -> b.dpopProofMaxAge(SettingValues.duration("dpop-proof-max-age", v)));
+    readers.put("dpop-external-base-url", (b, v) -> b.dpopExternalBaseUrl(uri("dpop-external-base-url", v)));
+    readers.put("dpop-replay-cache-size",
+        (b, v) -> b.dpopReplayCacheSize(SettingValues.positiveInt("dpop-replay-cache-size", v)));
+    readers.put("dpop-nonce", (b, v) -> b.dpopNonce(SettingValues.bool("dpop-nonce", v)));
+    readers.put("dpop-nonce-secret", (b, v) -> b.dpopNonceSecret(v.getBytes(StandardCharsets.UTF_8)));
+    readers.put("dpop-nonce-rotation",
+        (b, v) -> b.dpopNonceRotation(SettingValues.duration("dpop-nonce-rotation", v)));
     return readers;
+  }
+
+  private static DpopMode dpopMode(String setting, String value) {
+    try {
+      return DpopMode.valueOf(value.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Setting '" + setting + "' must be off, allowed or required, was '" + value + "'");
+    }
   }
 
   private static URI uri(String setting, String value) {
@@ -441,6 +507,62 @@ public final class TokenGateConfig {
   }
 
   /**
+   * The algorithms a DPoP proof may be signed with.
+   *
+   * @since 0.1.0
+   */
+  public Set<String> dpopAlgorithms() {
+    return dpopAlgorithms;
+  }
+
+  /**
+   * How old a DPoP proof's {@code iat} may be.
+   *
+   * @since 0.1.0
+   */
+  public Duration dpopProofMaxAge() {
+    return dpopProofMaxAge;
+  }
+
+  /**
+   * The URL clients call this application by, which a DPoP proof's {@code htu} is compared with; empty when the
+   * request's own URL is used.
+   *
+   * @since 0.1.0
+   */
+  public Optional<URI> dpopExternalBaseUrl() {
+    return Optional.ofNullable(dpopExternalBaseUrl);
+  }
+
+  /**
+   * Where used DPoP proofs are remembered: the one set with {@link Builder#dpopReplayStore}, else an in-process
+   * store; empty when no issuer uses DPoP.
+   *
+   * @since 0.1.0
+   */
+  public Optional<DpopReplayStore> dpopReplayStore() {
+    return Optional.ofNullable(dpopReplayStore);
+  }
+
+  /**
+   * A copy of the key DPoP nonces are made with, when one is configured.
+   *
+   * @since 0.1.0
+   */
+  public Optional<byte[]> dpopNonceSecret() {
+    return Optional.ofNullable(dpopNonceSecret).map(byte[]::clone);
+  }
+
+  /**
+   * How often the DPoP nonce changes.
+   *
+   * @since 0.1.0
+   */
+  public Duration dpopNonceRotation() {
+    return dpopNonceRotation;
+  }
+
+  /**
    * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
    * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
    * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
@@ -457,7 +579,19 @@ public final class TokenGateConfig {
         + ", shared-secret=" + (sharedSecret == null ? "(none)" : "(set)") + ", clock-skew=" + clockSkew
         + ", typ-policy=" + typPolicy.name().toLowerCase(Locale.ROOT) + ", public-paths=" + publicPaths
         + ", scope-rules=" + scopeRules.size()
-        + (trustedIssuers.size() > 1 || issuer == null ? ", issuers=" + trustedIssuers : "") + "]";
+        + (trustedIssuers.size() > 1 || issuer == null ? ", issuers=" + trustedIssuers : "")
+        + (dpopReplayStore == null ? "" : ", dpop-modes=" + dpopModes() + ", dpop-algorithms=" + dpopAlgorithms
+            + ", dpop-proof-max-age=" + dpopProofMaxAge + ", dpop-external-base-url="
+            + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl)
+            + (dpopNonceSecret == null ? "" : ", dpop-nonce-secret=(set), dpop-nonce-rotation=" + dpopNonceRotation))
+        + "]";
+  }
+
+  private Map<String, String> dpopModes() {
+    Map<String, String> modes = new LinkedHashMap<>();
+    trustedIssuers.forEach(trusted -> modes.put(trusted.issuer(),
+        trusted.dpopMode().name().toLowerCase(Locale.ROOT) + (trusted.dpopNonce() ? "+nonce" : "")));
+    return modes;
   }
 
   /** Collects settings; each setter checks its value, {@link #build()} checks how they combine. */
@@ -492,6 +626,19 @@ public final class TokenGateConfig {
     private boolean allowFormToken;
     private int tokenCacheSize = DEFAULT_TOKEN_CACHE_SIZE;
     private Clock clock = Clock.systemUTC();
+    private DpopMode dpopMode;
+    private Set<String> dpopAlgorithms = new LinkedHashSet<>(DEFAULT_DPOP_ALGORITHMS);
+    private boolean dpopAlgorithmsSet;
+    private Duration dpopProofMaxAge = Duration.ofSeconds(60);
+    private boolean dpopProofMaxAgeSet;
+    private URI dpopExternalBaseUrl;
+    private int dpopReplayCacheSize = DEFAULT_DPOP_REPLAY_CACHE_SIZE;
+    private boolean dpopReplayCacheSizeSet;
+    private DpopReplayStore dpopReplayStore;
+    private boolean dpopNonce;
+    private byte[] dpopNonceSecret;
+    private Duration dpopNonceRotation = Duration.ofMinutes(5);
+    private boolean dpopNonceRotationSet;
 
     private Builder() {}
 
@@ -839,6 +986,146 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Whether tokens of the issuer set with {@link #issuer(String)} may or must be DPoP-bound (setting {@code
+     * dpop-mode}); default {@link DpopMode#OFF}. Issuers added with {@link #trustedIssuer(TrustedIssuer)} have their
+     * own, {@link TrustedIssuer#withDpopMode(DpopMode)}.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopMode(DpopMode mode) {
+      this.dpopMode = requireNonNull(mode, "dpopMode");
+      return this;
+    }
+
+    /**
+     * The algorithms a DPoP proof may be signed with, asymmetric only; replaces the default ES256 ES384 ES512 PS256
+     * PS384 PS512 RS256 RS384 RS512.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopAlgorithms(List<String> algorithms) {
+      requireNonNull(algorithms, "dpopAlgorithms");
+      Set<String> accepted = new LinkedHashSet<>();
+      for (String algorithm : algorithms) {
+        String name = algorithm == null ? null : DPOP_ALGORITHMS.stream()
+            .filter(known -> known.equalsIgnoreCase(algorithm.strip())).findFirst().orElse(null);
+        if (name == null) {
+          throw new IllegalArgumentException("Setting 'dpop-algorithms' names unknown or unsupported algorithm '"
+              + algorithm + "'; supported are " + DEFAULT_DPOP_ALGORITHMS);
+        }
+        accepted.add(name);
+      }
+      if (accepted.isEmpty()) {
+        throw new IllegalArgumentException("Setting 'dpop-algorithms' must name at least one algorithm");
+      }
+      this.dpopAlgorithms = accepted;
+      this.dpopAlgorithmsSet = true;
+      return this;
+    }
+
+    /**
+     * How old a DPoP proof's {@code iat} may be, 1 s to 10 min; default 60 s. A proof may also be at most {@link
+     * #clockSkew(Duration) clock-skew} in the future. Each proof's {@code jti} is remembered that long.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopProofMaxAge(Duration maxAge) {
+      this.dpopProofMaxAge = between("dpop-proof-max-age", maxAge, Duration.ofSeconds(1), Duration.ofMinutes(10));
+      this.dpopProofMaxAgeSet = true;
+      return this;
+    }
+
+    /**
+     * The URL clients call this application by, e.g. {@code https://api.example.com} or {@code
+     * https://example.com/orders-api}, for an application behind a reverse proxy whose container does not see the
+     * external scheme and host (no forwarded-header handling in the container). A DPoP proof's {@code htu} must then
+     * equal this URL followed by the request's path (its request URI, context path included). Default none: the
+     * request's own URL as the container reports it.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopExternalBaseUrl(URI baseUrl) {
+      requireNonNull(baseUrl, "dpopExternalBaseUrl");
+      if (!isHttp(baseUrl) || baseUrl.getHost() == null || baseUrl.getRawQuery() != null
+          || baseUrl.getRawFragment() != null || baseUrl.getRawUserInfo() != null) {
+        throw new IllegalArgumentException("Setting 'dpop-external-base-url' must be an absolute http(s) URL without"
+            + " user info, query or fragment, such as https://api.example.com, was '" + baseUrl + "'");
+      }
+      this.dpopExternalBaseUrl = baseUrl;
+      return this;
+    }
+
+    /**
+     * How many used DPoP proofs the in-process replay store remembers, 1 to 10,000,000; default 100,000 (about
+     * 15 MB). Size it to the most proofs this instance accepts within {@link #dpopProofMaxAge(Duration)}: beyond
+     * it the least used entries are dropped early, and their proofs could be replayed until they are too old.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopReplayCacheSize(int size) {
+      if (size < 1 || size > MAX_TOKEN_CACHE_SIZE) {
+        throw new IllegalArgumentException(
+            "Setting 'dpop-replay-cache-size' must be between 1 and " + MAX_TOKEN_CACHE_SIZE + ", was " + size);
+      }
+      this.dpopReplayCacheSize = size;
+      this.dpopReplayCacheSizeSet = true;
+      return this;
+    }
+
+    /**
+     * Where used DPoP proofs are remembered, e.g. a store shared by every instance of the application
+     * ({@code tokengate-redis}); default an in-process store of {@link #dpopReplayCacheSize(int)} entries.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopReplayStore(DpopReplayStore store) {
+      this.dpopReplayStore = requireNonNull(store, "dpopReplayStore");
+      return this;
+    }
+
+    /**
+     * Whether DPoP proofs for tokens of the issuer set with {@link #issuer(String)} must carry a nonce this server
+     * issued (setting {@code dpop-nonce}, RFC 9449 §9); default false. Needs {@link #dpopNonceSecret(byte[])}.
+     * Issuers added with {@link #trustedIssuer(TrustedIssuer)} have their own, {@link
+     * TrustedIssuer#withDpopNonce(boolean)}.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopNonce(boolean required) {
+      this.dpopNonce = required;
+      return this;
+    }
+
+    /**
+     * The key DPoP nonces are made with: an HMAC-SHA256 of the current time step, so nonces need no state, and every
+     * instance with the same key accepts another's. At least 32 bytes; keep it secret (a client that knew it could
+     * make nonces for the future).
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopNonceSecret(byte[] secret) {
+      requireNonNull(secret, "dpopNonceSecret");
+      if (secret.length < MIN_SHARED_SECRET_BYTES) {
+        throw new IllegalArgumentException("Setting 'dpop-nonce-secret' must be at least " + MIN_SHARED_SECRET_BYTES
+            + " bytes, was " + secret.length);
+      }
+      this.dpopNonceSecret = secret.clone();
+      return this;
+    }
+
+    /**
+     * How often the DPoP nonce changes, 10 s to 1 h; default 5 min. The current and the previous nonce are accepted,
+     * so a nonce serves between one and two rotations.
+     *
+     * @since 0.1.0
+     */
+    public Builder dpopNonceRotation(Duration rotation) {
+      this.dpopNonceRotation = between("dpop-nonce-rotation", rotation, Duration.ofSeconds(10), Duration.ofHours(1));
+      this.dpopNonceRotationSet = true;
+      return this;
+    }
+
+    /**
      * Checks that the settings fit together and builds the configuration.
      *
      * @throws IllegalStateException naming the setting and the fix, when a required setting is missing or two
@@ -887,7 +1174,48 @@ public final class TokenGateConfig {
             + " HS512" + (algorithmsSet ? "" : " (the default list is asymmetric only)")
             + ": add the HS algorithm your issuer signs with to 'algorithms'");
       }
+      checkDpopSettings();
       return new TokenGateConfig(this);
+    }
+
+    private void checkDpopSettings() {
+      if (dpopMode != null && dpopMode != DpopMode.OFF && issuer == null) {
+        throw new IllegalStateException("Setting 'dpop-mode' applies to the issuer set with 'issuer', which is not"
+            + " set: set 'issuers[N].dpop-mode' for each issuer that uses DPoP");
+      }
+      if (dpopNonce && (dpopMode == null || dpopMode == DpopMode.OFF)) {
+        throw new IllegalStateException("Setting 'dpop-nonce' is true but 'dpop-mode' is off: set 'dpop-mode' to"
+            + " allowed or required, or remove 'dpop-nonce'");
+      }
+      for (int i = 0; i < extraIssuers.size(); i++) {
+        if (extraIssuers.get(i).dpopNonce() && extraIssuers.get(i).dpopMode() == DpopMode.OFF) {
+          throw new IllegalStateException("Setting 'issuers[" + i + "].dpop-nonce' is true but 'issuers[" + i
+              + "].dpop-mode' is off: set it to allowed or required, or remove 'issuers[" + i + "].dpop-nonce'");
+        }
+      }
+      boolean nonces = dpopNonce || extraIssuers.stream().anyMatch(TrustedIssuer::dpopNonce);
+      if (nonces && dpopNonceSecret == null) {
+        throw new IllegalStateException("Setting 'dpop-nonce-secret' is required when an issuer requires DPoP nonces:"
+            + " set a random secret of at least 32 bytes, the same on every instance of the application");
+      }
+      if (!nonces && (dpopNonceSecret != null || dpopNonceRotationSet)) {
+        String stray = dpopNonceSecret != null ? "dpop-nonce-secret" : "dpop-nonce-rotation";
+        throw new IllegalStateException("Setting '" + stray + "' is set but no issuer requires DPoP nonces: set"
+            + " 'dpop-nonce' (or 'issuers[N].dpop-nonce') to true, or remove '" + stray + "'");
+      }
+      boolean used = (dpopMode != null && dpopMode != DpopMode.OFF)
+          || extraIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
+      if (used) {
+        return;
+      }
+      // A DPoP setting without any issuer using DPoP is a configuration that does not do what it seems to.
+      String stray = dpopAlgorithmsSet ? "dpop-algorithms" : dpopProofMaxAgeSet ? "dpop-proof-max-age"
+          : dpopExternalBaseUrl != null ? "dpop-external-base-url"
+          : dpopReplayCacheSizeSet ? "dpop-replay-cache-size" : null;
+      if (stray != null) {
+        throw new IllegalStateException("Setting '" + stray + "' is set but no issuer uses DPoP: set 'dpop-mode' (or"
+            + " 'issuers[N].dpop-mode') to allowed or required, or remove '" + stray + "'");
+      }
     }
 
     private static String canonicalAlgorithm(String name) {
@@ -941,7 +1269,8 @@ public final class TokenGateConfig {
     private List<TrustedIssuer> effectiveIssuers() {
       List<TrustedIssuer> all = new ArrayList<>();
       if (issuer != null) {
-        all.add(new TrustedIssuer(issuer, List.copyOf(audiences), Optional.ofNullable(jwksUri)));
+        all.add(new TrustedIssuer(issuer, List.copyOf(audiences), Optional.ofNullable(jwksUri),
+            dpopMode == null ? DpopMode.OFF : dpopMode, dpopNonce));
       }
       for (TrustedIssuer entry : extraIssuers) {
         all.add(entry.audiences().isEmpty() ? entry.withAudiences(List.copyOf(audiences)) : entry);

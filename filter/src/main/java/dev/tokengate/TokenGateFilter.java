@@ -2,6 +2,8 @@ package dev.tokengate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tokengate.internal.dpop.DpopGate;
+import dev.tokengate.internal.dpop.DpopProofException;
 import dev.tokengate.internal.http.AuthenticatedRequest;
 import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
@@ -12,6 +14,7 @@ import dev.tokengate.internal.scope.PathPattern;
 import dev.tokengate.internal.scope.PathRules;
 import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
+import dev.tokengate.spi.ReplayStoreUnavailableException;
 import dev.tokengate.spi.ValidationListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -112,6 +115,7 @@ public final class TokenGateFilter implements Filter {
   private boolean ownsValidator;
   private BearerTokenExtractor extractor;
   private ErrorResponses responses;
+  private DpopGate dpop;
   private PathRules pathRules;
   private ServletScopeResolver servletScopes;
   private ValidationListener listener = new ValidationListener() {};
@@ -177,6 +181,7 @@ public final class TokenGateFilter implements Filter {
     }
     extractor = new BearerTokenExtractor(config.allowQueryToken(), config.allowFormToken(), config.maxTokenLength());
     responses = new ErrorResponses(config.realm());
+    dpop = new DpopGate(config);
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
     operatorLog.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
   }
@@ -426,23 +431,43 @@ public final class TokenGateFilter implements Filter {
   private ClientPrincipal authenticate(HttpServletRequest request, HttpServletResponse response, boolean canAnswer)
       throws IOException {
     Optional<String> token;
+    Optional<String> dpopToken;
     try {
+      dpopToken = dpop.schemeToken(request);
       token = extractor.extract(request);
+      if (dpopToken.isPresent() && token.isPresent()) {
+        // RFC 6750 §2: one method only; a DPoP header token and a query or form token are two.
+        throw new TokenRejectedException(BearerError.INVALID_REQUEST,
+            "The request carries an access token in more than one place");
+      }
     } catch (TokenRejectedException e) {
-      rejected(response, e, null, canAnswer);
+      rejected(request, response, e, null, canAnswer);
       return null;
+    }
+    if (dpopToken.isPresent()) {
+      return authenticateDpop(request, response, dpopToken.get(), canAnswer);
     }
     if (token.isEmpty()) {
       notify(() -> listener.onTokenMissing());
       if (canAnswer) {
-        responses.challenge(response);
+        dpop.challenge(response, responses);
       }
       return null;
     }
     try {
-      return validator.validate(token.get());
+      ClientPrincipal principal = validator.validate(token.get());
+      try {
+        dpop.checkBearer(principal);
+      } catch (TokenRejectedException e) {
+        notify(() -> listener.onRejected(e.error(), e.description()));
+        if (canAnswer) {
+          dpop.rejectBearer(response, responses, e);
+        }
+        return null;
+      }
+      return principal;
     } catch (TokenRejectedException e) {
-      rejectedToken(response, e, canAnswer);
+      rejectedToken(request, response, e, canAnswer);
       return null;
     } catch (KeysUnavailableException e) {
       log.debug("Token not checked: {}", e.getMessage());
@@ -452,6 +477,42 @@ public final class TokenGateFilter implements Filter {
       }
       return null;
     }
+  }
+
+  /**
+   * A request with {@code Authorization: DPoP}: the token is validated (or found in the validated-token cache) as any
+   * other, then the request's proof and the token's binding to it are checked, on every request.
+   */
+  private ClientPrincipal authenticateDpop(HttpServletRequest request, HttpServletResponse response, String token,
+      boolean canAnswer) throws IOException {
+    ClientPrincipal principal;
+    try {
+      principal = validator.validate(token);
+      dpop.checkProof(request, token, principal);
+      dpop.offerNextNonce(request, response);
+      return principal;
+    } catch (TokenRejectedException e) {
+      rejectedToken(request, response, e, canAnswer);
+    } catch (DpopProofException e) {
+      log.debug("Rejected DPoP proof: {}", e.description());
+      notify(() -> listener.onRejected(BearerError.INVALID_TOKEN, e.description()));
+      if (canAnswer) {
+        dpop.rejectProof(response, responses, e);
+      }
+    } catch (KeysUnavailableException e) {
+      log.debug("Token not checked: {}", e.getMessage());
+      notify(() -> listener.onKeysUnavailable(e.reason()));
+      if (canAnswer) {
+        responses.unavailable(response, e);
+      }
+    } catch (ReplayStoreUnavailableException e) {
+      // Whether the proof is new cannot be told, so the request is refused, never let through unchecked.
+      log.warn("DPoP replay store unavailable, request refused with 503: {}", e.getMessage());
+      if (canAnswer) {
+        dpop.unavailable(response, responses, e.retryAfter());
+      }
+    }
+    return null;
   }
 
   /** Whether the caller has every scope the target's path rules and servlet require; answers 403 if not. */
@@ -466,7 +527,7 @@ public final class TokenGateFilter implements Filter {
       }
       return true;
     } catch (TokenRejectedException e) {
-      rejected(response, e, principal, canAnswer);
+      rejected(request, response, e, principal, canAnswer);
       return false;
     }
   }
@@ -478,20 +539,22 @@ public final class TokenGateFilter implements Filter {
     }
   }
 
-  private void rejected(HttpServletResponse response, TokenRejectedException e, ClientPrincipal principal,
-      boolean canAnswer) throws IOException {
+  private void rejected(HttpServletRequest request, HttpServletResponse response, TokenRejectedException e,
+      ClientPrincipal principal, boolean canAnswer) throws IOException {
     if (log.isDebugEnabled()) {
       log.debug("Rejected request: {} ({}){}", e.error().code(), e.description(),
           principal == null ? "" : " client_id=" + principal.clientId() + " scopes=" + principal.scopes());
     }
-    rejectedToken(response, e, canAnswer);
+    rejectedToken(request, response, e, canAnswer);
   }
 
   /** A rejection the validator already logged, with the kid and client id it saw; only listeners still hear it. */
-  private void rejectedToken(HttpServletResponse response, TokenRejectedException e, boolean canAnswer)
-      throws IOException {
+  private void rejectedToken(HttpServletRequest request, HttpServletResponse response, TokenRejectedException e,
+      boolean canAnswer) throws IOException {
     notify(() -> listener.onRejected(e.error(), e.description()));
-    if (canAnswer) {
+    if (canAnswer && dpop.usedScheme(request)) {
+      dpop.rejectToken(response, responses, e);
+    } else if (canAnswer) {
       responses.reject(response, e);
     }
   }

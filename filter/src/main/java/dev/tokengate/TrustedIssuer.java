@@ -14,8 +14,8 @@ import java.util.Optional;
  * issuers. Add each with {@link TokenGateConfig.Builder#trustedIssuer(TrustedIssuer)}; the single-issuer settings
  * {@code issuer}, {@code audiences} and {@code jwks-uri} stay the simple way to trust one.
  *
- * <p>As settings, entry {@code N} is written {@code issuers[N].issuer}, {@code issuers[N].audiences} and {@code
- * issuers[N].jwks-uri}: {@code web.xml} init-params by those names, Spring Boot properties {@code
+ * <p>As settings, entry {@code N} is written {@code issuers[N].issuer}, {@code issuers[N].audiences}, {@code
+ * issuers[N].jwks-uri} and {@code issuers[N].dpop}: {@code web.xml} init-params by those names, Spring Boot properties {@code
  * tokengate.issuers[N].issuer} and so on. In code:
  *
  * <pre>{@code
@@ -33,11 +33,17 @@ import java.util.Optional;
  * @param audiences the audiences accepted from this issuer; when empty, the top-level {@code audiences} apply, or any
  *     audience when {@code allow-any-audience} is {@code true}
  * @param jwksUri the JWKS URL; when empty, discovered from the issuer's metadata
+ * @param dpopMode whether this issuer's tokens may or must be DPoP-bound (setting {@code issuers[N].dpop-mode});
+ *     {@link DpopMode#OFF} by default
+ * @param dpopNonce whether DPoP proofs for this issuer's tokens must carry a nonce this server issued (RFC 9449 §9;
+ *     setting {@code issuers[N].dpop-nonce}); {@code false} by default
  */
-public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri) {
+public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri, DpopMode dpopMode,
+    boolean dpopNonce) {
   /** Checks each component; the messages name the setting, e.g. {@code issuer}. */
   public TrustedIssuer {
     requireNonNull(issuer, "issuer");
+    requireNonNull(dpopMode, "dpopMode");
     requireNonNull(audiences, "audiences");
     requireNonNull(jwksUri, "jwksUri");
     URI issuerUri = parse("issuer", issuer);
@@ -60,19 +66,48 @@ public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI>
     }
   }
 
+  /** An issuer without DPoP ({@link DpopMode#OFF}); see the record's components. */
+  public TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri) {
+    this(issuer, audiences, jwksUri, DpopMode.OFF, false);
+  }
+
+  /** An issuer without DPoP nonces; see the record's components. */
+  public TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri, DpopMode dpopMode) {
+    this(issuer, audiences, jwksUri, dpopMode, false);
+  }
+
   /** An issuer with these audiences (none: see {@link #audiences()}), its JWKS URL discovered. */
   public static TrustedIssuer of(String issuer, String... audiences) {
-    return new TrustedIssuer(issuer, Arrays.asList(audiences), Optional.empty());
+    return new TrustedIssuer(issuer, Arrays.asList(audiences), Optional.empty(), DpopMode.OFF, false);
   }
 
   /** This issuer with its JWKS URL set rather than discovered. */
   public TrustedIssuer withJwksUri(URI uri) {
-    return new TrustedIssuer(issuer, audiences, Optional.of(requireNonNull(uri, "jwksUri")));
+    return new TrustedIssuer(issuer, audiences, Optional.of(requireNonNull(uri, "jwksUri")), dpopMode, dpopNonce);
   }
 
   /** This issuer with these audiences instead. */
   public TrustedIssuer withAudiences(List<String> newAudiences) {
-    return new TrustedIssuer(issuer, newAudiences, jwksUri);
+    return new TrustedIssuer(issuer, newAudiences, jwksUri, dpopMode, dpopNonce);
+  }
+
+  /**
+   * This issuer with DPoP {@link DpopMode#ALLOWED allowed} or {@link DpopMode#REQUIRED required} for its tokens.
+   *
+   * @since 0.1.0
+   */
+  public TrustedIssuer withDpopMode(DpopMode mode) {
+    return new TrustedIssuer(issuer, audiences, jwksUri, requireNonNull(mode, "dpopMode"), dpopNonce);
+  }
+
+  /**
+   * This issuer with DPoP proofs required (or not) to carry a nonce this server issued (RFC 9449 §9), see {@link
+   * TokenGateConfig.Builder#dpopNonceSecret(byte[])}.
+   *
+   * @since 0.1.0
+   */
+  public TrustedIssuer withDpopNonce(boolean required) {
+    return new TrustedIssuer(issuer, audiences, jwksUri, dpopMode, required);
   }
 
   private static URI parse(String setting, String value) {

@@ -123,7 +123,8 @@ class JwksSettingsTest {
             "issuers[0].audience", "x")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Unknown setting 'issuers[0].audience'; known settings are [")
-        .hasMessageEndingWith(" and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri");
+        .hasMessageEndingWith(" and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri,"
+            + " issuers[N].dpop-mode, issuers[N].dpop-nonce");
   }
 
   @Test

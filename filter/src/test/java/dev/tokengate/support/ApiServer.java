@@ -46,6 +46,11 @@ public final class ApiServer implements AutoCloseable {
     return start(new TokenGateFilter(validator), standardServlets());
   }
 
+  /** These servlets behind a filter that uses {@code validator}. */
+  public static ApiServer start(TokenValidator validator, Map<String, Class<? extends HttpServlet>> servlets) {
+    return start(new TokenGateFilter(validator), servlets);
+  }
+
   private static ApiServer start(TokenGateFilter filter, Map<String, Class<? extends HttpServlet>> servlets) {
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();

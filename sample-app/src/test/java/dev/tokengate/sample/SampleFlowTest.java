@@ -4,6 +4,16 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.tokengate.sample.DemoClients.DemoClient;
 import dev.tokengate.sample.client.ApiClient;
 import dev.tokengate.sample.client.ClientCredentialsTokenSource;
@@ -14,13 +24,16 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -271,6 +284,68 @@ class SampleFlowTest {
 
   private ApiClient api(ClientCredentialsTokenSource tokens) {
     return new ApiClient(http, servers.apiUri(), tokens, events::add);
+  }
+
+  /**
+   * Interop: Spring Authorization Server issues a DPoP-bound client-credentials token (a real proof on the token
+   * request), and the tokengate-protected API accepts it with the DPoP scheme and a proof, refuses it as Bearer and
+   * refuses the proof a second time.
+   */
+  @Test
+  void dpopBoundToken_fromSpringAuthorizationServer_passesWithAProof_andNotAsBearer() throws Exception {
+    ECKey clientKey = new ECKeyGenerator(Curve.P_256).generate();
+    DemoClient client = DemoClients.REPORTING_SERVICE;
+    String basic = Base64.getEncoder().encodeToString((client.id() + ":" + client.secret()).getBytes(UTF_8));
+    HttpResponse<String> tokenResponse = http.send(
+        HttpRequest.newBuilder(servers.tokenEndpoint())
+            .header("Authorization", "Basic " + basic)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("DPoP", proof(clientKey, "POST", servers.tokenEndpoint().toString(), null))
+            .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope="
+                + URLEncoder.encode(client.scopeParameter(), UTF_8)))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(tokenResponse.statusCode()).as(tokenResponse.body()).isEqualTo(200);
+    JsonNode body = json(tokenResponse.body());
+    String token = body.path("access_token").asString();
+    assertThat(body.path("token_type").asString())
+        .as(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), UTF_8)).isEqualTo("DPoP");
+    assertThat(json(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), UTF_8))
+        .path("cnf").path("jkt").asString()).isEqualTo(clientKey.computeThumbprint("SHA-256").toString());
+
+    URI countries = servers.apiUri().resolve("/api/countries");
+    String proof = proof(clientKey, "GET", countries.toString(), token);
+    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(countries)
+        .header("Authorization", "DPoP " + token).header("DPoP", proof).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+
+    HttpResponse<String> replayed = http.send(HttpRequest.newBuilder(countries)
+        .header("Authorization", "DPoP " + token).header("DPoP", proof).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(replayed.statusCode()).isEqualTo(401);
+    assertThat(replayed.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge -> assertThat(challenge)
+        .startsWith("DPoP realm=\"api\", error=\"invalid_dpop_proof\""));
+
+    HttpResponse<String> asBearer = http.send(HttpRequest.newBuilder(countries)
+        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(asBearer.statusCode()).isEqualTo(401);
+    assertThat(asBearer.headers().allValues("WWW-Authenticate")).first().asString()
+        .contains("error=\"invalid_token\"").contains("DPoP-bound");
+  }
+
+  /** A DPoP proof signed by Nimbus; {@code ath} only when a token is given. */
+  private static String proof(ECKey key, String method, String uri, String token) throws Exception {
+    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+        .jwtID(UUID.randomUUID().toString()).claim("htm", method).claim("htu", uri).issueTime(new Date());
+    if (token != null) {
+      claims.claim("ath", Base64URL.encode(MessageDigest.getInstance("SHA-256").digest(token.getBytes(UTF_8)))
+          .toString());
+    }
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType("dpop+jwt"))
+        .jwk(key.toPublicJWK()).build(), claims.build());
+    jwt.sign(new ECDSASigner(key));
+    return jwt.serialize();
   }
 
   private static HttpResponse<String> requestToken(DemoClient client) throws Exception {

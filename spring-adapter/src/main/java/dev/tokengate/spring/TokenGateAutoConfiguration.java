@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import org.springframework.beans.factory.ListableBeanFactory;
+import dev.tokengate.spi.DpopReplayStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -54,8 +55,9 @@ public final class TokenGateAutoConfiguration {
   // A user's validator brings its own configuration, so the properties are not required then.
   @Bean
   @ConditionalOnMissingBean({TokenGateConfig.class, TokenValidator.class})
-  TokenGateConfig tokenGateConfig(TokenGateProperties properties) {
-    return TokenGateConfigFactory.create(properties);
+  TokenGateConfig tokenGateConfig(TokenGateProperties properties, ObjectProvider<DpopReplayStore> replayStore) {
+    // A DpopReplayStore bean (e.g. tokengate-redis's, shared by the fleet) replaces the in-process one.
+    return TokenGateConfigFactory.create(properties, replayStore.getIfUnique());
   }
 
   // The context closes it: the filter's destroy() leaves a validator it was given alone.

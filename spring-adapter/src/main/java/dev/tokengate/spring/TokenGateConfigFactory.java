@@ -1,7 +1,9 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.DpopMode;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TrustedIssuer;
+import dev.tokengate.spi.DpopReplayStore;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -20,8 +22,16 @@ final class TokenGateConfigFactory {
   private TokenGateConfigFactory() {}
 
   static TokenGateConfig create(TokenGateProperties properties) {
+    return create(properties, null);
+  }
+
+  static TokenGateConfig create(TokenGateProperties properties, DpopReplayStore replayStore) {
     try {
-      return builder(properties).build();
+      TokenGateConfig.Builder builder = builder(properties);
+      if (replayStore != null) {
+        builder.dpopReplayStore(replayStore);
+      }
+      return builder.build();
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw invalid("tokengate.", e);
     }
@@ -72,6 +82,28 @@ final class TokenGateConfigFactory {
     if (properties.getJwksSnapshotDirectory() != null) {
       builder.jwksSnapshotDirectory(properties.getJwksSnapshotDirectory());
     }
+    if (properties.getDpopMode() != null) {
+      builder.dpopMode(properties.getDpopMode());
+    }
+    if (properties.getDpopAlgorithms() != null) {
+      builder.dpopAlgorithms(properties.getDpopAlgorithms());
+    }
+    if (properties.getDpopProofMaxAge() != null) {
+      builder.dpopProofMaxAge(properties.getDpopProofMaxAge());
+    }
+    if (properties.getDpopExternalBaseUrl() != null) {
+      builder.dpopExternalBaseUrl(properties.getDpopExternalBaseUrl());
+    }
+    if (properties.getDpopReplayCacheSize() != null) {
+      builder.dpopReplayCacheSize(properties.getDpopReplayCacheSize());
+    }
+    builder.dpopNonce(properties.isDpopNonce());
+    if (properties.getDpopNonceSecret() != null && !properties.getDpopNonceSecret().isEmpty()) {
+      builder.dpopNonceSecret(properties.getDpopNonceSecret().getBytes(StandardCharsets.UTF_8));
+    }
+    if (properties.getDpopNonceRotation() != null) {
+      builder.dpopNonceRotation(properties.getDpopNonceRotation());
+    }
     return builder;
   }
 
@@ -83,7 +115,8 @@ final class TokenGateConfigFactory {
           + " 'iss' claim", null);
     }
     try {
-      return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()));
+      return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()),
+          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce());
     } catch (IllegalArgumentException e) {
       throw invalid(prefix, e);
     }

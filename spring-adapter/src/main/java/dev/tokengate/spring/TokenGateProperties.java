@@ -1,5 +1,6 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.DpopMode;
 import dev.tokengate.TokenTypePolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -139,6 +140,48 @@ public class TokenGateProperties {
    * key server cannot be reached (used within jwks-max-staleness of its fetch); unset: off.
    */
   private Path jwksSnapshotDirectory;
+
+  /**
+   * DPoP (RFC 9449) for the issuer set with tokengate.issuer: off (default), allowed (Bearer and DPoP; DPoP-bound
+   * tokens only with a proof) or required (DPoP only). Each tokengate.issuers[N] entry has its own dpop-mode.
+   */
+  private DpopMode dpopMode = DpopMode.OFF;
+
+  /**
+   * The algorithms a DPoP proof may be signed with; default ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512.
+   */
+  private List<String> dpopAlgorithms;
+
+  /** How old a DPoP proof's iat may be, 1s to 10m; default 60s. Each proof's jti is remembered that long. */
+  private Duration dpopProofMaxAge;
+
+  /**
+   * The URL clients call this application by (e.g. https://api.example.com), when a reverse proxy stands in front and
+   * the container does not see the external scheme and host (see server.forward-headers-strategy): a DPoP proof's htu
+   * must then equal this URL plus the request's path. Unset: the request's own URL.
+   */
+  private URI dpopExternalBaseUrl;
+
+  /**
+   * How many used DPoP proofs the in-process replay store remembers; default 100000. Ignored when the application
+   * declares a DpopReplayStore bean (e.g. tokengate-redis's, shared by every instance).
+   */
+  private Integer dpopReplayCacheSize;
+
+  /**
+   * Whether DPoP proofs for tokens of tokengate.issuer must carry a nonce this server issued (RFC 9449 section 9);
+   * needs dpop-nonce-secret. Each tokengate.issuers[N] entry has its own dpop-nonce.
+   */
+  private boolean dpopNonce;
+
+  /**
+   * The HMAC key DPoP nonces are made with, at least 32 bytes, the same on every instance so that any instance accepts
+   * another's nonce. Keep it secret.
+   */
+  private String dpopNonceSecret;
+
+  /** How often the DPoP nonce changes, 10s to 1h; default 5m. The current and the previous one are accepted. */
+  private Duration dpopNonceRotation;
 
   public String getIssuer() {
     return issuer;
@@ -364,6 +407,70 @@ public class TokenGateProperties {
     this.jwksSnapshotDirectory = jwksSnapshotDirectory;
   }
 
+  public DpopMode getDpopMode() {
+    return dpopMode;
+  }
+
+  public void setDpopMode(DpopMode dpopMode) {
+    this.dpopMode = dpopMode;
+  }
+
+  public List<String> getDpopAlgorithms() {
+    return dpopAlgorithms;
+  }
+
+  public void setDpopAlgorithms(List<String> dpopAlgorithms) {
+    this.dpopAlgorithms = dpopAlgorithms;
+  }
+
+  public Duration getDpopProofMaxAge() {
+    return dpopProofMaxAge;
+  }
+
+  public void setDpopProofMaxAge(Duration dpopProofMaxAge) {
+    this.dpopProofMaxAge = dpopProofMaxAge;
+  }
+
+  public URI getDpopExternalBaseUrl() {
+    return dpopExternalBaseUrl;
+  }
+
+  public void setDpopExternalBaseUrl(URI dpopExternalBaseUrl) {
+    this.dpopExternalBaseUrl = dpopExternalBaseUrl;
+  }
+
+  public Integer getDpopReplayCacheSize() {
+    return dpopReplayCacheSize;
+  }
+
+  public void setDpopReplayCacheSize(Integer dpopReplayCacheSize) {
+    this.dpopReplayCacheSize = dpopReplayCacheSize;
+  }
+
+  public boolean isDpopNonce() {
+    return dpopNonce;
+  }
+
+  public void setDpopNonce(boolean dpopNonce) {
+    this.dpopNonce = dpopNonce;
+  }
+
+  public String getDpopNonceSecret() {
+    return dpopNonceSecret;
+  }
+
+  public void setDpopNonceSecret(String dpopNonceSecret) {
+    this.dpopNonceSecret = dpopNonceSecret;
+  }
+
+  public Duration getDpopNonceRotation() {
+    return dpopNonceRotation;
+  }
+
+  public void setDpopNonceRotation(Duration dpopNonceRotation) {
+    this.dpopNonceRotation = dpopNonceRotation;
+  }
+
   public Filter getFilter() {
     return filter;
   }
@@ -404,6 +511,28 @@ public class TokenGateProperties {
 
     /** This issuer's JWKS URL; by default discovered from its metadata. */
     private URI jwksUri;
+
+    /** DPoP (RFC 9449) for this issuer's tokens: off (default), allowed or required; not inherited. */
+    private DpopMode dpopMode = DpopMode.OFF;
+
+    /** Whether DPoP proofs for this issuer's tokens must carry a nonce this server issued; not inherited. */
+    private boolean dpopNonce;
+
+    public boolean isDpopNonce() {
+      return dpopNonce;
+    }
+
+    public void setDpopNonce(boolean dpopNonce) {
+      this.dpopNonce = dpopNonce;
+    }
+
+    public DpopMode getDpopMode() {
+      return dpopMode;
+    }
+
+    public void setDpopMode(DpopMode dpopMode) {
+      this.dpopMode = dpopMode;
+    }
 
     public String getIssuer() {
       return issuer;

@@ -45,6 +45,23 @@ class TokenGateAutoConfigurationTest {
   }
 
   @Test
+  void dpopProperties_reachTheConfig_andADpopReplayStoreBeanReplacesTheInProcessOne() {
+    dev.tokengate.spi.DpopReplayStore shared = (proofId, lifetime) -> true;
+    runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api", "tokengate.dpop-mode=required",
+            "tokengate.dpop-proof-max-age=30s", "tokengate.dpop-external-base-url=https://api.example.com")
+        .withBean(dev.tokengate.spi.DpopReplayStore.class, () -> shared)
+        .run(context -> {
+          TokenGateConfig config = context.getBean(TokenGateConfig.class);
+          assertThat(config.trustedIssuers().get(0).dpopMode()).isEqualTo(dev.tokengate.DpopMode.REQUIRED);
+          assertThat(config.dpopProofMaxAge()).isEqualTo(java.time.Duration.ofSeconds(30));
+          assertThat(config.dpopExternalBaseUrl()).hasValue(java.net.URI.create("https://api.example.com"));
+          assertThat(config.dpopReplayStore()).containsSame(shared);
+        });
+    runner.withPropertyValues("tokengate.issuer=" + ISSUER, "tokengate.audiences=api", "tokengate.dpop-mode=allowed")
+        .run(context -> assertThat(context.getBean(TokenGateConfig.class).dpopReplayStore()).isPresent());
+  }
+
+  @Test
   void outsideAServletWebApplication_backsOff() {
     new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(TokenGateAutoConfiguration.class))

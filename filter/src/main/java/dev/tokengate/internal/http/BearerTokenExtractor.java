@@ -197,7 +197,7 @@ public final class BearerTokenExtractor {
   }
 
   /** RFC 6750 §2.1: {@code b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="}. */
-  static boolean isB64Token(String token) {
+  public static boolean isB64Token(String token) {
     // This runs over every character of every request's token, ~1.5 KB for a typical one: one bulk Latin-1 copy and
     // a table lookup per byte. A character outside Latin-1 becomes '?', which is refused like any other.
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);

@@ -6,6 +6,8 @@ import dev.tokengate.TokenRejectedException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,8 +24,15 @@ public final class ErrorResponses {
 
   /** 401 with a bare challenge: the request carried no bearer token (RFC 6750 §3.1). */
   public void challenge(HttpServletResponse response) throws IOException {
+    challenge(response, List.of("Bearer realm=\"" + realm + "\""));
+  }
+
+  /** 401 with these challenges, one {@code WWW-Authenticate} each: the request carried no token. */
+  public void challenge(HttpServletResponse response, List<String> challenges) throws IOException {
     prepare(response, 401);
-    response.setHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\"");
+    for (String challenge : challenges) {
+      response.addHeader("WWW-Authenticate", challenge);
+    }
     write(response, "{\"error_description\":\"An access token is required\"}");
   }
 
@@ -66,6 +75,31 @@ public final class ErrorResponses {
         + "\"The access token could not be checked because the issuer's signing keys are unavailable\"}");
   }
 
+  /**
+   * An answer with the given status, error code, description and {@code WWW-Authenticate} challenges (one header
+   * each), for schemes beside Bearer such as DPoP (RFC 9449 §7.1).
+   */
+  public void reject(HttpServletResponse response, int status, String code, String description,
+      List<String> challenges) throws IOException {
+    prepare(response, status);
+    for (String challenge : challenges) {
+      response.addHeader("WWW-Authenticate", challenge);
+    }
+    write(response, "{\"error\":\"" + safe(code) + "\",\"error_description\":\"" + safe(description) + "\"}");
+  }
+
+  /** 503 with {@code Retry-After} and no challenge, for a dependency other than the issuer's keys that failed. */
+  public void unavailable(HttpServletResponse response, Duration retryAfter, String description) throws IOException {
+    prepare(response, 503);
+    response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+    write(response, "{\"error\":\"temporarily_unavailable\",\"error_description\":\"" + safe(description) + "\"}");
+  }
+
+  /** The realm in every challenge. */
+  public String realm() {
+    return realm;
+  }
+
   private static void prepare(HttpServletResponse response, int status) {
     response.resetBuffer();
     response.setStatus(status);
@@ -84,7 +118,7 @@ public final class ErrorResponses {
    * Keeps only RFC 6750's {@code error_description} characters (%x20-21 / %x23-5B / %x5D-7E): no quote, no
    * backslash, no control character, so neither the header nor the JSON can be broken out of.
    */
-  static String safe(String text) {
+  public static String safe(String text) {
     StringBuilder out = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

@@ -1,6 +1,7 @@
 package dev.tokengate.sample.issuer;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
@@ -15,6 +16,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -23,6 +25,7 @@ import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoCon
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
@@ -32,6 +35,7 @@ import org.springframework.security.oauth2.server.authorization.settings.Authori
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
@@ -91,6 +95,19 @@ public class IssuerApplication {
       context.getClaims()
           .audience(List.of(audience))
           .claim("client_id", context.getRegisteredClient().getClientId());
+      // DPoP (RFC 9449 §6): a token request with a verified DPoP proof gets a token bound to the proof's key. The
+      // default customizer would add this; a custom one must itself.
+      if (context.get(OAuth2TokenContext.DPOP_PROOF_KEY) instanceof Jwt proof
+          && proof.getHeaders().get("jwk") instanceof Map<?, ?> jwk) {
+        try {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> members = (Map<String, Object>) jwk;
+          String thumbprint = JWK.parse(members).computeThumbprint("SHA-256").toString();
+          context.getClaims().claim("cnf", Map.of("jkt", thumbprint));
+        } catch (java.text.ParseException | com.nimbusds.jose.JOSEException e) {
+          throw new IllegalStateException("A verified DPoP proof's jwk has no thumbprint", e);
+        }
+      }
       // Only the scopes the request asked for (least privilege), space-separated as RFC 9068 §2.2.3 writes them.
       if (context.getAuthorizedScopes().isEmpty()) {
         context.getClaims().claims(claims -> claims.remove("scope"));
