@@ -90,6 +90,16 @@ class AotSampleTest {
   }
 
   @Test
+  void aotProcessing_wroteTokengatesNativeImageHints() throws IOException {
+    // process-aot ran the starter's RequiredScopeAotProcessor (aot.factories): the annotation and the controller
+    // carrying it are in the reachability metadata a native-image build would read.
+    Path metadata = Path.of("target/classes/META-INF/native-image/dev.tokengate/tokengate-sample-app"
+        + "/reachability-metadata.json");
+    assertThat(Files.readString(metadata, UTF_8))
+        .contains("\"type\": \"dev.tokengate.RequiredScope\"", "\"type\": \"dev.tokengate.sample.api.ApiController\"");
+  }
+
+  @Test
   void noToken_is401WithABareChallenge() throws Exception {
     HttpResponse<String> response = sameOnBoth("GET", "/api/countries", null, null);
 
