@@ -47,6 +47,7 @@ class AotSampleTest {
   private ConfigurableApplicationContext issuer;
   private URI issuerUri;
   private final List<Process> started = new ArrayList<>();
+  private Path work;
   private Api aot;
   private Api regular;
 
@@ -61,7 +62,7 @@ class AotSampleTest {
   void start() throws Exception {
     issuer = SampleServers.startIssuer(new SampleServers.Options(0, 0, Duration.ofMinutes(5), Clock.systemUTC()));
     issuerUri = URI.create("http://127.0.0.1:" + SampleServers.port(issuer));
-    Path work = Files.createTempDirectory("aot-sample");
+    work = Files.createTempDirectory("aot-sample");
     // Both JVMs start side by side: the test waits for the slower of the two, not for their sum.
     Process aotProcess = launch(work, "aot", true);
     Process regularProcess = launch(work, "regular", false);
@@ -70,7 +71,7 @@ class AotSampleTest {
   }
 
   @AfterAll
-  void stop() throws InterruptedException {
+  void stop() throws InterruptedException, IOException {
     for (Process process : started) {
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -79,6 +80,13 @@ class AotSampleTest {
     }
     if (issuer != null) {
       issuer.close();
+    }
+    if (work != null) {
+      try (var files = Files.walk(work)) {
+        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(file);
+        }
+      }
     }
   }
 
