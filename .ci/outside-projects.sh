@@ -13,6 +13,9 @@ if [ ! -d "$repo" ]; then
   cp -r "$HOME/.m2/repository" "$repo"
 fi
 offline="${TOKENGATE_OFFLINE:--o}"   # TOKENGATE_OFFLINE= (empty) to let Maven download what the seed lacks
+# Read, then gone: the Spring Boot project's tests inherit this environment, and the starter refuses to start on a
+# TOKENGATE_* variable that is not a tokengate property ("Property 'tokengate.m2' ... is not a tokengate property").
+unset TOKENGATE_M2 TOKENGATE_OFFLINE
 
 # Each shipped module installs on its own, as README's Installation section says: first the BOM and the filter (with
 # what they need: the parent and, for the filter's tests, the test kit), then the starter and the Spring test kit.

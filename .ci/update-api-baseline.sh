@@ -3,8 +3,13 @@
 # Run it only in a commit that means to change the API incompatibly, and say so in that commit and in CHANGELOG.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q "$@" -pl filter,spring-adapter -am package -DskipTests -Djapicmp.skip=true -Dshipping.skip=true
+# The modules whose public API is checked (each lists japicmp-maven-plugin in its pom), as directory:artifactId.
+modules="filter:tokengate-filter spring-adapter:tokengate-spring-boot-starter test-kit:tokengate-test
+  test-kit-spring:tokengate-test-spring"
+dirs="$(for m in $modules; do printf '%s,' "${m%%:*}"; done)"
+mvn -B -q "$@" -pl "${dirs%,}" -am package -DskipTests -Djapicmp.skip=true -Dshipping.skip=true
 version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)"
-cp "filter/target/tokengate-filter-$version.jar" api-baseline/tokengate-filter.jar
-cp "spring-adapter/target/tokengate-spring-boot-starter-$version.jar" api-baseline/tokengate-spring-boot-starter.jar
+for m in $modules; do
+  cp "${m%%:*}/target/${m#*:}-$version.jar" "api-baseline/${m#*:}.jar"
+done
 echo "api-baseline/ now holds the API of $(git describe --always --dirty)"

@@ -12,7 +12,6 @@ import dev.tokengate.internal.log.OperatorLog;
 import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathPattern;
 import dev.tokengate.internal.scope.PathRules;
-import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.internal.scope.ServletScopeResolver;
 import dev.tokengate.spi.ReplayStoreUnavailableException;
 import dev.tokengate.spi.ValidationListener;

@@ -30,6 +30,9 @@ class ModuleBoundaryTest {
     String result = compileUserModule("""
         package com.example.orders;
 
+        import dev.tokengate.BearerResponses;
+        import dev.tokengate.RequiredScope;
+        import dev.tokengate.ScopeRequirement;
         import dev.tokengate.TokenGateConfig;
         import dev.tokengate.TokenGateFilter;
         import dev.tokengate.TokenValidator;
@@ -40,6 +43,12 @@ class ModuleBoundaryTest {
             ValidationListener listener = new ValidationListener() {};
             TokenGateConfig config = TokenGateConfig.builder().issuer("https://issuer.example").audiences("api").build();
             return new TokenGateFilter(TokenValidator.create(config), listener);
+          }
+
+          // What a framework adapter needs to enforce @RequiredScope as the filter does, all public API.
+          public BearerResponses responses(RequiredScope annotation) {
+            ScopeRequirement requirement = ScopeRequirement.of(annotation);
+            return BearerResponses.forRealm("api");
           }
         }
         """);
@@ -60,6 +69,19 @@ class ModuleBoundaryTest {
     assertThat(result).contains("package dev.tokengate.internal.http is not visible",
         "package dev.tokengate.internal.http is declared in module dev.tokengate, which does not export it to module"
             + " com.example.orders");
+  }
+
+  @Test
+  void userModule_cannotUseTheScopePackage_exportedToNoModule() throws Exception {
+    String result = compileUserModule("""
+        package com.example.orders;
+
+        public class Sneak {
+          Object resolver = dev.tokengate.internal.scope.ServletScopeResolver.class;
+        }
+        """);
+    assertThat(result).contains("package dev.tokengate.internal.scope is not visible",
+        "package dev.tokengate.internal.scope is declared in module dev.tokengate, which does not export it");
   }
 
   @Test

@@ -38,20 +38,7 @@ public final class SampleServers implements AutoCloseable {
 
   /** Starts both servers. */
   public static SampleServers start(Options options) {
-    requireNonNull(options, "options");
-    Map<String, Object> issuerProperties = common("issuer", options.issuerPort());
-    issuerProperties.put("sample.audience", AUDIENCE);
-    issuerProperties.put("sample.token-ttl", options.tokenTtl().toString());
-    if (options.issuerPort() != 0) {
-      issuerProperties.put("sample.issuer-uri", loopback(options.issuerPort()).toString());
-    }
-    // With port 0 the issuer's URL is unknown until it listens: it then takes each token's iss from the request
-    // URL, which is http://127.0.0.1:<port> for every caller of this class.
-    ConfigurableApplicationContext issuer = new SpringApplicationBuilder(IssuerApplication.class)
-        .properties(issuerProperties)
-        .initializers(context -> context.getBeanFactory().registerSingleton("issuerClock", options.issuerClock()))
-        .logStartupInfo(false)
-        .run();
+    ConfigurableApplicationContext issuer = startIssuer(options);
     try {
       URI issuerUri = loopback(port(issuer));
       Map<String, Object> apiProperties = common("api", options.apiPort());
@@ -65,6 +52,27 @@ public final class SampleServers implements AutoCloseable {
       issuer.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts the authorization server alone (the API's port in {@code options} is not used), for an API in a JVM of
+   * its own; its URL is {@code http://127.0.0.1:<port>}, with the port of {@link #port}.
+   */
+  public static ConfigurableApplicationContext startIssuer(Options options) {
+    requireNonNull(options, "options");
+    Map<String, Object> issuerProperties = common("issuer", options.issuerPort());
+    issuerProperties.put("sample.audience", AUDIENCE);
+    issuerProperties.put("sample.token-ttl", options.tokenTtl().toString());
+    if (options.issuerPort() != 0) {
+      issuerProperties.put("sample.issuer-uri", loopback(options.issuerPort()).toString());
+    }
+    // With port 0 the issuer's URL is unknown until it listens: it then takes each token's iss from the request
+    // URL, which is http://127.0.0.1:<port> for every caller of this class.
+    return new SpringApplicationBuilder(IssuerApplication.class)
+        .properties(issuerProperties)
+        .initializers(context -> context.getBeanFactory().registerSingleton("issuerClock", options.issuerClock()))
+        .logStartupInfo(false)
+        .run();
   }
 
   public URI issuerUri() {
@@ -101,7 +109,8 @@ public final class SampleServers implements AutoCloseable {
     return properties;
   }
 
-  private static int port(ConfigurableApplicationContext context) {
+  /** The port a started server listens on. */
+  public static int port(ConfigurableApplicationContext context) {
     return ((WebServerApplicationContext) context).getWebServer().getPort();
   }
 

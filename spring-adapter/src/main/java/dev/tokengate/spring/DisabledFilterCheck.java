@@ -26,12 +26,12 @@ final class DisabledFilterCheck implements SmartInitializingSingleton {
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // getBeansOfType takes the raw class literal; so do the lambdas over its map
   public void afterSingletonsInstantiated() {
     // With tokengate.filter.enabled=false Spring Security's resource server checks the tokens (ResourceServerChecks).
     if (!Binder.get(environment).bind("tokengate.filter.enabled", Boolean.class).orElse(true)) {
       return;
     }
-    @SuppressWarnings("rawtypes")
     Map<String, AbstractFilterRegistrationBean> registrations =
         beanFactory.getBeansOfType(AbstractFilterRegistrationBean.class, true, false);
     List<String> tokengate = registrations.entrySet().stream()
@@ -50,8 +50,8 @@ final class DisabledFilterCheck implements SmartInitializingSingleton {
   }
 
   /** A TokenGateFilter bean that no registration wraps is registered by Spring Boot itself, on /*. */
+  @SuppressWarnings("rawtypes")
   private boolean unregisteredFilterBean() {
-    @SuppressWarnings("rawtypes")
     Map<String, AbstractFilterRegistrationBean> registrations =
         beanFactory.getBeansOfType(AbstractFilterRegistrationBean.class, true, false);
     return beanFactory.getBeansOfType(TokenGateFilter.class, true, false).values().stream()

@@ -1,11 +1,11 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.BearerResponses;
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.RequiredScope;
+import dev.tokengate.ScopeRequirement;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenRejectedException;
-import dev.tokengate.internal.http.ErrorResponses;
-import dev.tokengate.internal.scope.ScopeRequirement;
 import dev.tokengate.spi.ValidationListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,7 +29,7 @@ import org.springframework.web.servlet.HandlerInterceptor;
 public final class RequiredScopeInterceptor implements HandlerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(RequiredScopeInterceptor.class);
 
-  private final ErrorResponses responses;
+  private final BearerResponses responses;
   private final ValidationListener listener;
   private final Map<HandlerKey, Optional<ScopeRequirement>> requirements = new ConcurrentHashMap<>();
 
@@ -41,7 +41,7 @@ public final class RequiredScopeInterceptor implements HandlerInterceptor {
    * @param listener told of each refusal, e.g. to count it; if it throws, the refusal stands (logged as a warning)
    */
   public RequiredScopeInterceptor(String realm, ValidationListener listener) {
-    this.responses = new ErrorResponses(realm);
+    this.responses = BearerResponses.forRealm(realm);
     this.listener = listener;
   }
 

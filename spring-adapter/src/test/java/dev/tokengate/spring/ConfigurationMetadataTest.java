@@ -21,17 +21,17 @@ class ConfigurationMetadataTest {
     }
     assertThat(properties).containsKeys("tokengate.issuers", "tokengate.filter.url-patterns", "tokengate.filter.order");
     properties.forEach((name, property) ->
-        assertThat(property.path("description").asText("")).as(name).isNotBlank());
+        assertThat(property.path("description").asString("")).as(name).isNotBlank());
   }
 
   @Test
   void defaults_areDocumented() throws IOException {
     Map<String, JsonNode> properties = properties();
-    assertThat(properties.get("tokengate.clock-skew").path("defaultValue").asText()).isEqualTo("60s");
+    assertThat(properties.get("tokengate.clock-skew").path("defaultValue").asString()).isEqualTo("60s");
     assertThat(properties.get("tokengate.filter.order").path("defaultValue").asInt()).isEqualTo(-110);
     assertThat(properties.get("tokengate.scope-claims").path("defaultValue").toString()).isEqualTo("[\"scope\",\"scp\"]");
     assertThat(properties.get("tokengate.jwks-refresh-burst").path("defaultValue").asInt()).isEqualTo(2);
-    assertThat(properties.get("tokengate.jwks-snapshot-directory").path("type").asText()).isEqualTo("java.nio.file.Path");
+    assertThat(properties.get("tokengate.jwks-snapshot-directory").path("type").asString()).isEqualTo("java.nio.file.Path");
   }
 
   private static Map<String, JsonNode> properties() throws IOException {
@@ -40,7 +40,7 @@ class ConfigurationMetadataTest {
       assertThat(json).isNotNull();
       Map<String, JsonNode> properties = new LinkedHashMap<>();
       for (JsonNode property : new ObjectMapper().readTree(json).path("properties")) {
-        properties.put(property.path("name").asText(), property);
+        properties.put(property.path("name").asString(), property);
       }
       return properties;
     }

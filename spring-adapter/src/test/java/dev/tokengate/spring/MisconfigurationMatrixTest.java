@@ -130,6 +130,7 @@ class MisconfigurationMatrixTest {
     });
   }
 
+  @SuppressWarnings("rawtypes")
   private static void assertProtected(AssertableWebApplicationContext context) {
     assertThat(context).hasNotFailed().hasSingleBean(TokenValidator.class).hasSingleBean(RequiredScopeInterceptor.class);
     Map<String, FilterRegistrationBean> registrations = context.getBeansOfType(FilterRegistrationBean.class);

@@ -174,6 +174,7 @@ class StartupChecksTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // the raw FilterRegistrationBean's url patterns
     void byAUsersConfigBean_whichTheFilterPropertiesStillMap() {
       runner.withUserConfiguration(OwnConfig.class).withPropertyValues("tokengate.filter.url-patterns=/api/*")
           .run(context -> assertThat(context).hasNotFailed()

@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.opts.AllowWeakRSAKey;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -78,8 +79,9 @@ public final class SigningKey {
     }
     try {
       RSAKey key = new RSAKeyGenerator(bits, true).keyID(kid).keyUse(KeyUse.SIGNATURE).generate();
-      return new SigningKey(
-          key, JWSAlgorithm.parse(algorithm), new RSASSASigner(key.toPrivateKey(), true), key.toPublicKey());
+      // Short keys are allowed on purpose: a test may sign with one to see the API refuse it.
+      JWSSigner signer = new RSASSASigner(key.toPrivateKey(), Set.of(AllowWeakRSAKey.getInstance()));
+      return new SigningKey(key, JWSAlgorithm.parse(algorithm), signer, key.toPublicKey());
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }

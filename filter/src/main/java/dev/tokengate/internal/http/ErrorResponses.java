@@ -69,8 +69,13 @@ public final class ErrorResponses {
    * WWW-Authenticate}: it is not the client's fault, and a challenge would send it off to fetch a new token.
    */
   public void unavailable(HttpServletResponse response, KeysUnavailableException failure) throws IOException {
+    unavailable(response, failure.retryAfter());
+  }
+
+  /** 503 with {@code Retry-After} of {@code retryAfter}, at least one second; see the other {@code unavailable}. */
+  public void unavailable(HttpServletResponse response, Duration retryAfter) throws IOException {
     prepare(response, 503);
-    response.setHeader("Retry-After", Long.toString(Math.max(1, failure.retryAfter().toSeconds())));
+    response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
     write(response, "{\"error\":\"temporarily_unavailable\",\"error_description\":"
         + "\"The access token could not be checked because the issuer's signing keys are unavailable\"}");
   }

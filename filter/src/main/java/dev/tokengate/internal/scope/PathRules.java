@@ -1,5 +1,6 @@
 package dev.tokengate.internal.scope;
 
+import dev.tokengate.ScopeRequirement;
 import dev.tokengate.ScopeRule;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.tokengate.internal.scope;
 
 import dev.tokengate.RequiredScope;
+import dev.tokengate.ScopeRequirement;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;

@@ -1,5 +1,7 @@
 package dev.tokengate.sample.api;
 
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration;
 import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration;
@@ -27,4 +29,15 @@ import org.springframework.context.annotation.Import;
       OAuth2AuthorizationServerJwtAutoConfiguration.class
     })
 @Import(ApiController.class)
-public class ApiApplication {}
+public class ApiApplication {
+  /**
+   * The API alone, for a JVM of its own: {@code --tokengate.issuer=http://127.0.0.1:9080} and the usual Spring Boot
+   * arguments. The build's AOT processing ({@code spring-boot:process-aot}) starts it this way, and {@code
+   * AotSampleTest} runs the processed API with {@code -Dspring.aot.enabled=true}.
+   */
+  public static void main(String[] args) {
+    SpringApplication api = new SpringApplication(ApiApplication.class);
+    api.setDefaultProperties(Map.of("spring.config.name", "api"));
+    api.run(args);
+  }
+}

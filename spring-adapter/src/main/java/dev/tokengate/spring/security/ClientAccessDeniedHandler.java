@@ -1,8 +1,8 @@
 package dev.tokengate.spring.security;
 
 import dev.tokengate.BearerError;
+import dev.tokengate.BearerResponses;
 import dev.tokengate.TokenRejectedException;
-import dev.tokengate.internal.http.ErrorResponses;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,12 +25,12 @@ import org.springframework.security.web.access.AccessDeniedHandlerImpl;
  * Security's plain 403.
  */
 final class ClientAccessDeniedHandler implements AccessDeniedHandler {
-  private final ErrorResponses responses;
+  private final BearerResponses responses;
   private final String authorityPrefix;
   private final AccessDeniedHandler otherRefusals = new AccessDeniedHandlerImpl();
 
   ClientAccessDeniedHandler(String realm, String authorityPrefix) {
-    this.responses = new ErrorResponses(realm);
+    this.responses = BearerResponses.forRealm(realm);
     this.authorityPrefix = authorityPrefix;
   }
 

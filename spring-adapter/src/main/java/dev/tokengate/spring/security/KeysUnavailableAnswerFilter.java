@@ -1,7 +1,6 @@
 package dev.tokengate.spring.security;
 
-import dev.tokengate.KeysUnavailableException;
-import dev.tokengate.internal.http.ErrorResponses;
+import dev.tokengate.BearerResponses;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -21,10 +20,10 @@ import org.springframework.security.core.AuthenticationException;
 final class KeysUnavailableAnswerFilter implements Filter {
   private static final Logger log = LoggerFactory.getLogger(KeysUnavailableAnswerFilter.class);
 
-  private final ErrorResponses responses;
+  private final BearerResponses responses;
 
   KeysUnavailableAnswerFilter(String realm) {
-    this.responses = new ErrorResponses(realm);
+    this.responses = BearerResponses.forRealm(realm);
   }
 
   @Override
@@ -38,8 +37,7 @@ final class KeysUnavailableAnswerFilter implements Filter {
         throw e;
       }
       log.debug("Token not checked: {}", unavailable.getMessage());
-      responses.unavailable(http, new KeysUnavailableException(unavailable.getMessage(), unavailable.retryAfter(),
-          null));
+      responses.unavailable(http, unavailable.retryAfter());
     }
   }
 
