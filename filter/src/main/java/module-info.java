@@ -3,12 +3,10 @@
  *
  * <p>{@code dev.tokengate} is the API a user imports, {@code dev.tokengate.spi} its extension points. The
  * {@code internal} packages are not exported, so a user's module cannot compile against them. The Spring Boot starter
- * uses public API too: {@link dev.tokengate.BearerResponses} for tokengate's RFC 6750 answers and {@link
- * dev.tokengate.ScopeRequirement} for what a {@code @RequiredScope} demands.
+ * uses public API only: {@link dev.tokengate.BearerResponses} for tokengate's RFC 6750 answers, {@link
+ * dev.tokengate.ScopeRequirement} for what a {@code @RequiredScope} demands and {@link
+ * dev.tokengate.RequestFirewallFilter#refusal} for its WebFlux request firewall.
  */
-// "module": javac warns that dev.tokengate.spring, the target of the qualified export, is not on its module path;
-// the starter is built after this module, so it never is.
-@SuppressWarnings("module")
 module dev.tokengate {
   requires transitive jakarta.servlet;
   requires com.nimbusds.jose.jwt;
@@ -19,8 +17,4 @@ module dev.tokengate {
 
   exports dev.tokengate;
   exports dev.tokengate.spi;
-  // Kept for the starter's WebFlux request firewall (issue 13, in progress on another branch), which needs the
-  // filter's RequestFirewall on a path without a servlet request. Nothing in the starter uses it yet; once the
-  // firewall check has a public entry point, this line goes too (StarterUsesPublicApiTest lists what it may use).
-  exports dev.tokengate.internal.http to dev.tokengate.spring;
 }

@@ -102,6 +102,24 @@ public final class BearerResponses {
     responses.unavailable(requireNonNull(response, "response"), retryAfter.isNegative() ? Duration.ZERO : retryAfter);
   }
 
+  /**
+   * The {@code WWW-Authenticate} value {@link #reject} sends for {@code rejection}, for stacks that do not write
+   * onto an {@link HttpServletResponse} (Spring WebFlux, say): send it with {@link #body} and the rejection's {@link
+   * BearerError#httpStatus() status}, {@code Cache-Control: no-store} and {@code Content-Type: application/json}.
+   */
+  public String challengeHeader(TokenRejectedException rejection) {
+    return responses.challenge(requireNonNull(rejection, "rejection"));
+  }
+
+  /**
+   * The JSON body of every answer that carries an error code, {@code {"error":"…","error_description":"…"}}, with
+   * both values cut down to RFC 6750's {@code error_description} characters; e.g. for a 400 {@code invalid_request}
+   * refusal of {@link RequestFirewallFilter#refusal}.
+   */
+  public static String body(BearerError error, String description) {
+    return ErrorResponses.body(requireNonNull(error, "error").code(), requireNonNull(description, "description"));
+  }
+
   @Override
   public String toString() {
     return "BearerResponses[realm=" + realm + "]";

@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Enumeration;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -153,5 +154,23 @@ public final class RequestFirewallFilter implements Filter {
         && Objects.equals(checked.contextPath(), request.getContextPath())
         && Objects.equals(checked.servletPath(), request.getServletPath())
         && Objects.equals(checked.pathInfo(), request.getPathInfo());
+  }
+
+  /**
+   * Why this filter's raw-path rules refuse a request, or empty when they let it through; for servers that route on
+   * the raw path and run no servlet filters (Spring WebFlux on Netty, say), which should then answer 400 with {@link
+   * BearerResponses#body(BearerError, String) BearerResponses.body(INVALID_REQUEST, reason)} and no challenge. The
+   * checks are those this filter makes before the container's own path (TRACE, {@code ;}, {@code \}, {@code //},
+   * dot segments and segments ending in a dot, controls and non-ASCII, encoded {@code . / \ % ;} or controls,
+   * needless or malformed percent-encoding, non-UTF-8); the servlet-path comparison needs a servlet container and is
+   * not among them.
+   *
+   * @param method the request method, e.g. {@code GET}
+   * @param rawPath the request target's path exactly as it arrived, not decoded
+   * @param contextPath the application's context path, {@code ""} at the root
+   */
+  public static Optional<String> refusal(String method, String rawPath, String contextPath) {
+    return Optional.ofNullable(RequestFirewall.rawPathRefusal(requireNonNull(method, "method"),
+        requireNonNull(rawPath, "rawPath"), contextPath == null ? "" : contextPath));
   }
 }

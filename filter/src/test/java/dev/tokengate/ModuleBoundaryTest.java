@@ -67,8 +67,7 @@ class ModuleBoundaryTest {
         }
         """);
     assertThat(result).contains("package dev.tokengate.internal.http is not visible",
-        "package dev.tokengate.internal.http is declared in module dev.tokengate, which does not export it to module"
-            + " com.example.orders");
+        "package dev.tokengate.internal.http is declared in module dev.tokengate, which does not export it");
   }
 
   @Test

@@ -1,7 +1,8 @@
 package dev.tokengate.spring;
 
 import dev.tokengate.BearerError;
-import dev.tokengate.internal.http.ErrorResponses;
+import dev.tokengate.BearerResponses;
+import dev.tokengate.TokenRejectedException;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -65,7 +66,7 @@ final class ReactiveBearerAnswers implements BeanPostProcessor {
 
   // A post-processor is made before other beans: the realm is asked of the validator only when a chain is built.
   private final java.util.function.Supplier<String> realm;
-  private volatile ErrorResponses responses;
+  private volatile BearerResponses responses;
 
   ReactiveBearerAnswers(java.util.function.Supplier<String> realm) {
     this.realm = realm;
@@ -75,7 +76,7 @@ final class ReactiveBearerAnswers implements BeanPostProcessor {
   public Object postProcessAfterInitialization(Object bean, String beanName) {
     if (bean instanceof SecurityWebFilterChain chain) {
       if (responses == null) {
-        responses = new ErrorResponses(realm.get());
+        responses = BearerResponses.forRealm(realm.get());
       }
       List<WebFilter> filters = chain.getWebFilters().collectList().block();
       if (filters != null && filters.stream().anyMatch(ReactiveBearerAnswers::validatesBearerTokens)) {
@@ -214,16 +215,13 @@ final class ReactiveBearerAnswers implements BeanPostProcessor {
     if (response.isCommitted()) {
       return Mono.empty();
     }
-    String challenge = responses.challenge(error, description, scopes);
+    TokenRejectedException rejection = new TokenRejectedException(error, description, scopes);
+    String challenge = responses.challengeHeader(rejection);
     response.setStatusCode(HttpStatus.valueOf(error.httpStatus()));
     response.getHeaders().set("WWW-Authenticate", challenge);
     response.getHeaders().set("Cache-Control", "no-store");
     response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-    // The description as the challenge carries it: already cut down to RFC 6750's characters, safe in JSON too.
-    String safeDescription = challenge.substring(challenge.indexOf("error_description=\"") + 19);
-    safeDescription = safeDescription.substring(0, safeDescription.indexOf('"'));
-    byte[] body = ("{\"error\":\"" + error.code() + "\",\"error_description\":\"" + safeDescription + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] body = BearerResponses.body(error, description).getBytes(StandardCharsets.UTF_8);
     response.getHeaders().setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
   }

@@ -1,7 +1,8 @@
 package dev.tokengate.spring;
 
 import dev.tokengate.BearerError;
-import dev.tokengate.internal.http.RequestFirewall;
+import dev.tokengate.BearerResponses;
+import dev.tokengate.RequestFirewallFilter;
 import dev.tokengate.spi.ValidationListener;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
@@ -45,8 +46,8 @@ final class RequestFirewallWebFilter implements WebFilter, Ordered {
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     ServerHttpRequest request = exchange.getRequest();
-    String refusal = RequestFirewall.rawPathRefusal(request.getMethod().name(), request.getURI().getRawPath(),
-        request.getPath().contextPath().value());
+    String refusal = RequestFirewallFilter.refusal(request.getMethod().name(), request.getURI().getRawPath(),
+        request.getPath().contextPath().value()).orElse(null);
     if (refusal == null) {
       return chain.filter(exchange);
     }
@@ -60,9 +61,7 @@ final class RequestFirewallWebFilter implements WebFilter, Ordered {
     response.setStatusCode(HttpStatus.BAD_REQUEST);
     response.getHeaders().set("Cache-Control", "no-store");
     response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-    // The refusals are tokengate's own fixed sentences, nothing of the request: no escaping needed.
-    byte[] body = ("{\"error\":\"invalid_request\",\"error_description\":\"" + refusal + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] body = BearerResponses.body(BearerError.INVALID_REQUEST, refusal).getBytes(StandardCharsets.UTF_8);
     response.getHeaders().setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
   }

@@ -22,10 +22,7 @@ import org.junit.jupiter.api.Test;
 class StarterUsesPublicApiTest {
   private static final Pattern INTERNAL_TYPE = Pattern.compile("dev[/.]tokengate[/.]internal[/.][\\w/.$]+");
 
-  /**
-   * Internal types the starter may use, each for a reason written here. The filter's module exports {@code
-   * internal.http} to the starter alone for a WebFlux request firewall ({@code RequestFirewall}); none is used today.
-   */
+  /** Internal types the starter may use, each for a reason written here: none (the filter's module exports none). */
   private static final Set<String> ALLOWED = Set.of();
 
   @Test

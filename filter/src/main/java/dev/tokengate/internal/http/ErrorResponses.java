@@ -38,11 +38,19 @@ public final class ErrorResponses {
 
   /** 400, 401 or 403 with the error code and description of the rejection. */
   public void reject(HttpServletResponse response, TokenRejectedException rejection) throws IOException {
-    BearerError error = rejection.error();
-    String description = safe(rejection.description());
-    prepare(response, error.httpStatus());
-    response.setHeader("WWW-Authenticate", challenge(error, description, rejection.requiredScopes()));
-    write(response, "{\"error\":\"" + error.code() + "\",\"error_description\":\"" + description + "\"}");
+    prepare(response, rejection.error().httpStatus());
+    response.setHeader("WWW-Authenticate", challenge(rejection));
+    write(response, body(rejection.error().code(), rejection.description()));
+  }
+
+  /** The {@code WWW-Authenticate} value {@link #reject(HttpServletResponse, TokenRejectedException)} sends. */
+  public String challenge(TokenRejectedException rejection) {
+    return challenge(rejection.error(), rejection.description(), rejection.requiredScopes());
+  }
+
+  /** The JSON body of every answer with an error code: {@code {"error":"…","error_description":"…"}}. */
+  public static String body(String code, String description) {
+    return "{\"error\":\"" + safe(code) + "\",\"error_description\":\"" + safe(description) + "\"}";
   }
 
   /**
@@ -51,7 +59,7 @@ public final class ErrorResponses {
    */
   public void badRequest(HttpServletResponse response, String description) throws IOException {
     prepare(response, 400);
-    write(response, "{\"error\":\"invalid_request\",\"error_description\":\"" + safe(description) + "\"}");
+    write(response, body("invalid_request", description));
   }
 
   /** The {@code WWW-Authenticate} value for a rejection. */

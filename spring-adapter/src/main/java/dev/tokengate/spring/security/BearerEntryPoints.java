@@ -1,8 +1,8 @@
 package dev.tokengate.spring.security;
 
 import dev.tokengate.BearerError;
+import dev.tokengate.BearerResponses;
 import dev.tokengate.TokenRejectedException;
-import dev.tokengate.internal.http.ErrorResponses;
 import java.lang.reflect.Field;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -57,14 +57,14 @@ final class BearerEntryPoints implements BeanPostProcessor {
       }
       ReflectionUtils.makeAccessible(field);
       if (ReflectionUtils.getField(field, filter) instanceof BearerTokenAuthenticationEntryPoint) {
-        filter.setAuthenticationEntryPoint(tokengates(new ErrorResponses(realm.get())));
+        filter.setAuthenticationEntryPoint(tokengates(BearerResponses.forRealm(realm.get())));
       }
     } catch (RuntimeException e) {
       log.debug("Spring Security's answers of chain {} kept: its internals could not be read", chainName, e);
     }
   }
 
-  private static AuthenticationEntryPoint tokengates(ErrorResponses responses) {
+  private static AuthenticationEntryPoint tokengates(BearerResponses responses) {
     return (request, response, failure) -> {
       if (response.isCommitted()) {
         return;
