@@ -315,10 +315,17 @@ public final class IssuerKeys {
    */
   public KeyBinding bindingFor(JWSVerifier verifier) {
     // One binding per key, shared by every token it verified: the validated-token cache keeps one per entry.
-    return bindings.computeIfAbsent(verifier, v -> () -> {
-      Cached current = cached;
-      return current != null && !closed && current.keys().containsVerifier(v)
-          && clock.millis() < current.usableUntil();
+    return bindings.computeIfAbsent(verifier, v -> new KeyBinding() {
+      @Override
+      public boolean stillUsable() {
+        return stillUsable(clock.millis());
+      }
+
+      @Override
+      public boolean stillUsable(long now) {
+        Cached current = cached;
+        return current != null && !closed && current.keys().containsVerifier(v) && now < current.usableUntil();
+      }
     });
   }
 

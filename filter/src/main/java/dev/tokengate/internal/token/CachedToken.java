@@ -41,15 +41,24 @@ public final class CachedToken {
    */
   CachedToken(String clientId, String subject, String issuer, Collection<String> audiences, Set<String> scopes,
       long expiresAt, long notBefore, long issuedAt, KeyBinding key) {
-    this.clientId = STRINGS.intern(clientId);
-    this.subject = subject == null ? null : STRINGS.intern(subject);
+    this.clientId = clientId;
+    this.subject = subject;
     this.issuer = issuer;
-    this.audiences = SETS.intern(Set.copyOf(audiences));
-    this.scopes = SETS.intern(Set.copyOf(scopes));
+    this.audiences = Set.copyOf(audiences);
+    this.scopes = Set.copyOf(scopes);
     this.expiresAt = expiresAt;
     this.notBefore = notBefore;
     this.issuedAt = issuedAt;
     this.key = key;
+  }
+
+  /**
+   * This entry with its strings and sets interned, to be kept: done only when the cache stores it, so that a token
+   * answered without being remembered (cache off, or already within its exp skew) does not pay for the lookups.
+   */
+  CachedToken shared() {
+    return new CachedToken(STRINGS.intern(clientId), subject == null ? null : STRINGS.intern(subject), issuer,
+        SETS.intern(audiences), SETS.intern(scopes), expiresAt, notBefore, issuedAt, key);
   }
 
   /** The principal, with claims from {@code claims} when asked for. */
@@ -78,11 +87,15 @@ public final class CachedToken {
     return key;
   }
 
-  /** Whether a hit may be served at {@code now}: within exp, nbf and iat (with the skew) and the key still usable. */
+  /**
+   * Whether a hit may be served at {@code now}: before exp (an entry lives until exp and never longer, like its
+   * Caffeine expiry; a token inside the skew after exp is validated in full again), past nbf and iat with the skew, and
+   * the key still usable. Checked here too because the hot tier has no expiry of its own.
+   */
   boolean usable(long now, long clockSkewMillis) {
-    return now - clockSkewMillis < expiresAt
+    return now < expiresAt
         && (notBefore == Long.MIN_VALUE || now + clockSkewMillis >= notBefore)
         && (issuedAt == Long.MIN_VALUE || now + clockSkewMillis >= issuedAt)
-        && key.stillUsable();
+        && key.stillUsable(now);
   }
 }
