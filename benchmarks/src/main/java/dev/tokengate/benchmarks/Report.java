@@ -253,25 +253,35 @@ final class Report {
   private static final String PROFILING_NOTES = """
       ## Profiling notes (JFR)
 
-      Taken with `java -jar benchmarks/target/benchmarks.jar <benchmark> -prof jfr` and, end to end, with JFR on
-      the server under `wrk`. JFR cannot walk stacks inside the JDK's `BigInteger` intrinsics, so it understates the
+      Taken with `java -jar benchmarks/target/benchmarks.jar 'ValidationBenchmarks.tokengateFirstSeen$' -p alg=RS256
+      -prof jfr` while issue 14 was worked on, on a machine loaded by other builds (so the sample counts are small and
+      the shares approximate). JFR cannot walk stacks inside the JDK's `BigInteger` intrinsics, so it understates the
       signature's share; the floor benchmarks measure that part better.
 
-      - Before the changes made in issue 6, a first-seen RS256 token took about 75 µs against a 40 µs floor in a quick
-        run: half of its samples were in Nimbus's constant-time base64 decoder (`Base64Codec.tpSelect`, `tpEq`,
-        `decodeDigit`), decoding the payload and the signature, and another 8-10 % in the character-by-character
-        syntax check. tokengate now decodes each part once with `java.util.Base64` (a token's parts hold nothing
-        secret from its sender, so constant time buys nothing) and checks the syntax with `indexOf` and the JDK
-        decoder's strict alphabet.
-      - What remains above the floor for a first-seen token: JSON parsing of header and payload by Nimbus's shaded
-        Gson, building the `ClientPrincipal` (a deep copy of the claims, the public API's immutability promise), and
-        Nimbus's `RSASSAVerifier` obtaining a new `Signature` per call. Not changed here: a JSON parser of our own
-        invites parser differentials, the copy is an API promise, and the verifiers are built in `KeySet`, which the
-        JWKS work owns.
-      - End to end, a cache hit's largest costs were the RFC 6750 `b64token` check (a char-by-char loop) and hashing
-        the whole ~1.5 KB token string; the check now runs over bytes with a table and the cache key hashes only the
-        signature's last 32 characters (equality still compares the whole token). The next cost on that path is
-        Jetty allocating a request-attribute map for the principal attribute.
+      - First-seen RS256, after issue 14: about half of the samples are the signature itself
+        (`JcaSignatureVerifier.verify`: `MutableBigInteger`/`BigInteger` arithmetic and SHA-256 over the signing
+        input), which the floor pays too. Above the floor remain: parsing the ~800-byte payload JSON with Nimbus's
+        shaded Gson (`JSONObjectUtils.parse`, about 15 % of samples), the header JSON (`JWSHeader.parse`, about 5 %),
+        Nimbus's claim typing (`JWTClaimsSet.parse`, about 3 %), and the rest of `verifyToken` (Latin-1 copy of the
+        token, canonical-base64 checks, base64url decoding of three parts, the signing-input copy, the scope split and
+        the sets of the compact entry, about 15 %). The JSON parsing is kept on purpose: a parser of our own, or
+        reading claims around Nimbus's typing, invites parser differentials with the library that checked the token.
+      - Removed in issue 14: a `Signature.getInstance` and `initVerify` per token inside Nimbus's `RSASSAVerifier` and
+        `ECDSAVerifier` (now a small pool of initialized `Signature`s per key and algorithm, made by Nimbus's own
+        algorithm mapping, with Nimbus's ECDSA checks); the eager deep copy of every claim into the `ClientPrincipal`
+        (now made only when application code calls `claims()`); a key-binding object per cached entry (now one per
+        key); interning of the entry's strings and sets for a token the cache does not keep.
+      - ES256 on JDK 17 is pure-Java P-256 arithmetic (about 1 ms), so the validator's own work is a rounding error
+        beside it; PS256 differs from RS256 only in the padding check, so its ratio follows RS256's.
+      - A repeated token: the fresh String the container makes (in the comparison too), the hash of the token's last
+        32 characters, one Caffeine read of the hot tier (size-bounded, no expiry of its own), the exact comparison of
+        the whole token, one clock read for the times and the key binding, and a small `ClientPrincipal` (its claims
+        are parsed again from the request's token only if asked for). On JDK 25 `String.hashCode` is vectorized and
+        the `ConcurrentHashMap` comparison costs about a fifth of what it costs on JDK 17, while the exact comparison
+        and the copy that every safe cache pays stay. If the copy, the vectorized hash and the comparison each cost
+        about the same, a cache that compares the whole token cannot go below about two thirds of that map's time, so
+        the 0.5x target is probably out of reach on JDK 25 (comparing only part of the token would be unsafe, and a
+        digest costs more than the hash); the rows above say how far this run was from it.
 
       """;
 
@@ -303,13 +313,15 @@ final class Report {
           + "microsecond of copying and decoding, a few percent of an RSA verify.",
       "tokengateFirstSeen",
       "The floor plus parsing (header and ~800-byte payload JSON through Nimbus), the header, issuer, time and "
-          + "audience checks, and building the `ClientPrincipal` (a deep copy of the claims). The signature check is "
-          + "still most of the time; parsing and the principal are the rest.",
+          + "audience checks, and a small `ClientPrincipal` whose claims are copied only if asked for. The signature "
+          + "check (a pooled, initialized JCA `Signature` per key) is most of the time; JSON parsing is most of the "
+          + "rest. With the cache on, a first-seen token also pays its SHA-256 and two cache insertions (about 1-2 µs).",
       "tokengateRepeated",
-      "A fresh copy of the token string (as a servlet container makes one per request), the cache key (a hash of the "
-          + "token's last 32 characters, its signature), one Caffeine lookup (hash-table read, read-buffer record, a "
-          + "clock read for expiry), an exact comparison of the whole ~1.5 KB token, and the exp/nbf/iat re-check. No "
-          + "signature and no JSON work.",
+      "A fresh copy of the token string (as a servlet container makes one per request), the hot tier's key (a hash "
+          + "of the token's last 32 characters, its signature), one Caffeine lookup (hash-table read, read-buffer "
+          + "record), an exact comparison of the whole ~1.5 KB token, one clock read for the exp/nbf/iat re-check and "
+          + "the key binding, and a small principal. No signature, no digest and no JSON work. A token the hot tier "
+          + "does not hold also pays a SHA-256 of the token (about 1 µs) for the bulk tier.",
       "concurrentHashMapLookup",
       "A fresh copy of the token string, its hash (about one cycle per character on JDK 17) and one `equals`: the "
           + "least a cache keyed by the token can cost.",
