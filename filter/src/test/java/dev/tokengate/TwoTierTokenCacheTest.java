@@ -53,7 +53,10 @@ class TwoTierTokenCacheTest {
     assertThat(cache.verifications()).as("a bulk-tier hit, no second verification").isEqualTo(1);
     assertThat(fromBulk).isEqualTo(first);
     assertThat(cache.hotSize()).as("promoted back to the hot tier").isEqualTo(1);
-    assertThat(validator.validateCached(new String(token))).contains(first);
+    assertThat(validator.validateCached(new String(token))).containsSame(fromBulk);
+    assertThat(validator.validate(new String(token)))
+        .as("every hot-tier hit answers the same principal, which callers may key their own caches on")
+        .isSameAs(fromBulk);
     assertThat(cache.verifications()).isEqualTo(1);
   }
 

@@ -72,7 +72,7 @@ public final class ValidatedTokenCache {
     }
   });
 
-  private final Cache<TokenKey, CachedToken> hot;
+  private final Cache<TokenKey, HotEntry> hot;
   private final Cache<TokenDigest, CachedToken> bulk;
   private final Clock clock;
   private final long clockSkewMillis;
@@ -101,14 +101,14 @@ public final class ValidatedTokenCache {
     this.hot = maximumSize == 0 ? null : Caffeine.newBuilder()
         .maximumSize(Math.min(HOT_TIER_SIZE, maximumSize))
         .executor(Runnable::run)
-        .<TokenKey, CachedToken>build();
+        .<TokenKey, HotEntry>build();
     // A token the bulk tier evicts (full, or past its exp) leaves the hot tier too, so that the configured size bounds
     // both together and no expired token lingers there: the hot tier is a subset. A scan of at most HOT_TIER_SIZE
     // entries, paid per eviction.
     this.bulk = maximumSize == 0 ? null : tier(maximumSize, clock)
         .evictionListener((TokenDigest digest, CachedToken entry, RemovalCause cause) -> {
           if (entry != null) {
-            hot.asMap().values().remove(entry);
+            hot.asMap().values().removeIf(hotEntry -> hotEntry.entry() == entry);
           }
         })
         .build();
@@ -137,24 +137,19 @@ public final class ValidatedTokenCache {
       return verification.verify(token).principal();
     }
     TokenKey exact = new TokenKey(token);
-    CachedToken entry = hot.getIfPresent(exact);
+    HotEntry hotEntry = hot.getIfPresent(exact);
+    CachedToken entry = hotEntry == null ? null : hotEntry.entry();
     TokenDigest digest = null;
     if (entry == null) {
       digest = TokenDigest.of(token);
       entry = bulk.getIfPresent(digest);
     }
-    long now = clock.millis();
     if (entry != null) {
       // The key check makes the entry die with the key that verified it: removed, replaced under the same kid, or
       // stale past jwks-max-staleness. It also closes the race where a thread verified against the old set and
       // inserted after the refresh: its entry is bound to a key no longer current, so it never answers.
-      if (entry.usable(now, clockSkewMillis)) {
-        if (digest != null) {
-          // A bulk hit: this token is in use again, so it may earn a place in the hot tier (Caffeine's admission
-          // policy keeps the most frequently used there).
-          hot.put(exact, entry);
-        }
-        return entry.principal(token);
+      if (entry.usable(clock.millis(), clockSkewMillis)) {
+        return hotEntry != null ? hotEntry.principal() : promote(exact, entry, token);
       }
       // Full validation below gives the precise reason; the stale entry must not answer again, from either tier.
       hot.invalidate(exact);
@@ -166,9 +161,21 @@ public final class ValidatedTokenCache {
     if (verified.expiresAtMillis() > clock.millis()) {
       CachedToken remembered = verified.entry().shared();
       bulk.put(digest != null ? digest : TokenDigest.of(token), remembered);
-      hot.put(exact, remembered);
+      return promote(exact, remembered, token);
     }
     return verified.principal();
+  }
+
+  /**
+   * Offers a token in use to the hot tier (Caffeine's admission policy keeps the most frequently used there) with
+   * the principal that its hits will answer: the same instance for every hit, so that callers which keep something
+   * per principal (the Spring adapter's {@code Jwt}) find it again. Its claims are read from the token, which the hot
+   * tier's key holds anyway, only if asked for.
+   */
+  private ClientPrincipal promote(TokenKey exact, CachedToken entry, String token) {
+    ClientPrincipal principal = entry.principal(token);
+    hot.put(exact, new HotEntry(entry, principal));
+    return principal;
   }
 
   /**
@@ -179,13 +186,13 @@ public final class ValidatedTokenCache {
     if (hot == null || token.length() > maxTokenLength) {
       return Optional.empty();
     }
-    CachedToken entry = hot.getIfPresent(new TokenKey(token));
-    if (entry == null) {
-      entry = bulk.getIfPresent(TokenDigest.of(token));
+    TokenKey exact = new TokenKey(token);
+    HotEntry hotEntry = hot.getIfPresent(exact);
+    CachedToken entry = hotEntry != null ? hotEntry.entry() : bulk.getIfPresent(TokenDigest.of(token));
+    if (entry == null || !entry.usable(clock.millis(), clockSkewMillis)) {
+      return Optional.empty();
     }
-    return entry != null && entry.usable(clock.millis(), clockSkewMillis)
-        ? Optional.of(entry.principal(token))
-        : Optional.empty();
+    return Optional.of(hotEntry != null ? hotEntry.principal() : promote(exact, entry, token));
   }
 
   /**
@@ -194,7 +201,7 @@ public final class ValidatedTokenCache {
    */
   public void dropUnusable() {
     if (hot != null) {
-      hot.asMap().values().removeIf(entry -> !entry.key().stillUsable());
+      hot.asMap().values().removeIf(hotEntry -> !hotEntry.entry().key().stillUsable());
       bulk.asMap().values().removeIf(entry -> !entry.key().stillUsable());
     }
   }
@@ -207,7 +214,7 @@ public final class ValidatedTokenCache {
     bulk.cleanUp();
     hot.cleanUp();
     Set<CachedToken> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
-    distinct.addAll(hot.asMap().values());
+    hot.asMap().values().forEach(hotEntry -> distinct.add(hotEntry.entry()));
     distinct.addAll(bulk.asMap().values());
     return distinct.size();
   }
@@ -243,6 +250,9 @@ public final class ValidatedTokenCache {
   public long verifications() {
     return verifications.sum();
   }
+
+  /** A hot-tier value: the shared entry and the principal every hit of this token answers. */
+  private record HotEntry(CachedToken entry, ClientPrincipal principal) {}
 
   /**
    * The whole token as the key, with a hash of its last characters only. Equality is still exact on the whole token;
