@@ -33,8 +33,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       token: 32 bytes instead of the ~1.5 KB token, so an entry costs a few hundred bytes;
  *   <li>the <b>hot tier</b> holds the {@value #HOT_TIER_SIZE} most used of them keyed by the token string itself, so
  *       that the common case, a few clients each sending its token over and over, costs no digest: a hash of the
- *       token's last characters and one exact comparison. Its size is fixed, so its memory (the tokens it holds) is
- *       bounded whatever the configured size.
+ *       token's last characters and one exact comparison. It also keeps the principal its hits answer, the same
+ *       instance each time (its claims are read from the token only if asked for). Its size is fixed, so its memory
+ *       (the tokens it holds, about 0.4 MB when full) is bounded whatever the configured size; it has no expiry of
+ *       its own: a token the bulk tier evicts or expires leaves it too.
  * </ul>
  *
  * Equality is exact in both: the hot tier compares the whole token, the bulk tier compares SHA-256 digests of the
