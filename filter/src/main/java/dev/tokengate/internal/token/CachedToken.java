@@ -41,11 +41,18 @@ public final class CachedToken {
    */
   CachedToken(String clientId, String subject, String issuer, Collection<String> audiences, Set<String> scopes,
       long expiresAt, long notBefore, long issuedAt, KeyBinding key) {
+    this(clientId, subject, issuer, immutableSet(audiences), immutableSet(scopes), expiresAt, notBefore, issuedAt,
+        key, true);
+  }
+
+  /** Keeps the immutable sets it is given (interned ones, for {@link #shared}). */
+  private CachedToken(String clientId, String subject, String issuer, Set<String> audiences, Set<String> scopes,
+      long expiresAt, long notBefore, long issuedAt, KeyBinding key, boolean immutable) {
     this.clientId = clientId;
     this.subject = subject;
     this.issuer = issuer;
-    this.audiences = Set.copyOf(audiences);
-    this.scopes = Set.copyOf(scopes);
+    this.audiences = audiences;
+    this.scopes = scopes;
     this.expiresAt = expiresAt;
     this.notBefore = notBefore;
     this.issuedAt = issuedAt;
@@ -58,7 +65,22 @@ public final class CachedToken {
    */
   CachedToken shared() {
     return new CachedToken(STRINGS.intern(clientId), subject == null ? null : STRINGS.intern(subject), issuer,
-        SETS.intern(audiences), SETS.intern(scopes), expiresAt, notBefore, issuedAt, key);
+        SETS.intern(audiences), SETS.intern(scopes), expiresAt, notBefore, issuedAt, key, true);
+  }
+
+  /**
+   * An immutable copy, without the intermediate {@code HashSet} that {@code Set.copyOf} makes of any collection not
+   * already immutable (a measurable part of a first-seen token): a set has no duplicates to drop, and a token's few
+   * audiences are checked for them directly.
+   */
+  private static Set<String> immutableSet(Collection<String> values) {
+    if (values instanceof Set<String> set) {
+      return Set.of(set.toArray(new String[0]));
+    }
+    if (values.size() == 1) {
+      return Set.of(values.iterator().next());
+    }
+    return Set.copyOf(values);
   }
 
   /** The principal, with claims from {@code claims} when asked for. */
