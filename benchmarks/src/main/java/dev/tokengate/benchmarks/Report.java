@@ -273,8 +273,8 @@ final class Report {
         key); interning of the entry's strings and sets for a token the cache does not keep.
       - What these removals bought on first-seen RS256 could not be shown on the loaded machine: in back-to-back quick
         runs (JDK 17, 5 iterations) the ratio to the floor was 1.29x before and 1.33x after in the quietest round,
-        within the noise. JFR's shares above are unreliable in the signature's favour and against it (intrinsics); the
-        remaining ~10 µs above the floor is, by elimination, mostly Nimbus's JSON parsing and claim typing, which stay.
+        within the noise. JFR's shares above are approximate (it cannot walk the `BigInteger` intrinsics); the remaining
+        ~10 µs above the floor is, by elimination, mostly Nimbus's JSON parsing and claim typing, which stay.
       - ES256 on JDK 17 is pure-Java P-256 arithmetic (about 1 ms), so the validator's own work is a rounding error
         beside it; PS256 differs from RS256 only in the padding check, so its ratio follows RS256's.
       - A repeated token: the fresh String the container makes (in the comparison too), the hash of the token's last
