@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The client that called the API, as its validated access token describes it.
@@ -19,7 +20,9 @@ import java.util.Set;
  * returns its {@linkplain #clientId() client id}, and {@code isUserInRole(scope)} is true for each scope it carries.
  * {@link TokenGateFilter#principal(jakarta.servlet.ServletRequest)} reads it from the request.
  *
- * <p>Immutable and thread-safe. It keeps the token's claims but never the token itself, so logging it is safe.
+ * <p>Immutable and thread-safe. It never exposes the token itself, so logging it is safe. A principal made by
+ * tokengate reads {@link #claims()} from the request's own token the first time they are asked for (the validated-
+ * token cache keeps only what a hit needs), and lets go of the token then.
  */
 public final class ClientPrincipal implements Principal {
   private final String clientId;
@@ -28,7 +31,15 @@ public final class ClientPrincipal implements Principal {
   private final Set<String> audiences;
   private final Set<String> scopes;
   private final Instant expiresAt;
-  private final Map<String, Object> claims;
+  /** The deep-copied claims, once they were asked for or given to the public constructor. */
+  private volatile Map<String, Object> claims;
+  /** Where the claims come from until they are copied; {@code null} after. */
+  private volatile Supplier<Map<String, Object>> pendingClaims;
+
+  static {
+    // The non-public construction path for the validator (see Principals): claims read from the token on demand.
+    dev.tokengate.internal.token.Principals.install(ClientPrincipal::new);
+  }
 
   /**
    * Creates a principal; every collection is copied.
@@ -57,6 +68,21 @@ public final class ClientPrincipal implements Principal {
     this.scopes = Set.copyOf(scopes);
     this.expiresAt = requireNonNull(expiresAt, "expiresAt");
     this.claims = deepCopy(claims);
+  }
+
+  /**
+   * A principal whose claims are read from {@code claims} the first time {@link #claims()} (or {@link #equals}) needs
+   * them, then deep-copied like the public constructor's. The collections must be immutable already: they are kept.
+   */
+  private ClientPrincipal(String clientId, String subject, String issuer, Set<String> audiences, Set<String> scopes,
+      Instant expiresAt, Supplier<Map<String, Object>> claims) {
+    this.clientId = requireNonNull(clientId, "clientId");
+    this.subject = subject;
+    this.issuer = requireNonNull(issuer, "issuer");
+    this.audiences = requireNonNull(audiences, "audiences");
+    this.scopes = requireNonNull(scopes, "scopes");
+    this.expiresAt = requireNonNull(expiresAt, "expiresAt");
+    this.pendingClaims = requireNonNull(claims, "claims");
   }
 
   /** The calling client's id, e.g. {@code orders-service}. Also {@link #getName()}. */
@@ -96,7 +122,20 @@ public final class ClientPrincipal implements Principal {
 
   /** Every claim of the token, unmodifiable, nested values included. */
   public Map<String, Object> claims() {
-    return claims;
+    Map<String, Object> copied = claims;
+    if (copied != null) {
+      return copied;
+    }
+    Supplier<Map<String, Object>> pending = pendingClaims;
+    if (pending == null) {
+      // Another thread copied them meanwhile: it wrote claims before clearing pendingClaims.
+      return claims;
+    }
+    // Two threads may both copy; they make equal maps, and either is a correct answer.
+    copied = deepCopy(pending.get());
+    claims = copied;
+    pendingClaims = null;
+    return copied;
   }
 
   /** Returns the {@linkplain #clientId() client id}. */
@@ -111,7 +150,7 @@ public final class ClientPrincipal implements Principal {
         && clientId.equals(that.clientId)
         && issuer.equals(that.issuer)
         && expiresAt.equals(that.expiresAt)
-        && claims.equals(that.claims);
+        && claims().equals(that.claims());
   }
 
   @Override

@@ -83,7 +83,8 @@ public final class TokenValidator implements AutoCloseable {
     this.keys = Collections.unmodifiableMap(byIssuer);
     this.verifier = new AccessTokenVerifier(config, keys);
     this.fullValidation = verifier::verifyToken;
-    this.tokenCache = new ValidatedTokenCache(config.tokenCacheSize(), config.clock(), config.clockSkew());
+    this.tokenCache = new ValidatedTokenCache(config.tokenCacheSize(), config.clock(), config.clockSkew(),
+        config.maxTokenLength());
     for (IssuerKeys issuerKeys : keys.values()) {
       // Eager clean-up only: a hit is refused anyway once its key left the set (see ValidatedTokenCache).
       issuerKeys.onKeysRemoved(tokenCache::dropUnusable);

@@ -86,7 +86,7 @@ public final class Fixture {
     }
   }
 
-  /** The token signed with {@code alg} (RS256 or ES256). */
+  /** The token signed with {@code alg} (RS256, PS256 with the same RSA key, or ES256). */
   public String token(String alg) {
     String token = tokens.get(alg);
     if (token == null) {
@@ -132,7 +132,7 @@ public final class Fixture {
     try {
       JWSSigner signer;
       String kid;
-      if (alg.equals("RS256")) {
+      if (alg.equals("RS256") || alg.equals("PS256")) {
         signer = new RSASSASigner(rsa);
         kid = rsa.getKeyID();
       } else if (alg.equals("ES256")) {
@@ -184,9 +184,10 @@ public final class Fixture {
           saved.load(in);
         }
         long validUntil = Long.parseLong(saved.getProperty("valid-until", "0"));
-        if (Instant.now().plus(Duration.ofDays(1)).getEpochSecond() < validUntil) {
+        if (Instant.now().plus(Duration.ofDays(1)).getEpochSecond() < validUntil && saved.getProperty("PS256") != null) {
           return new Fixture(RSAKey.parse(saved.getProperty("rsa")), ECKey.parse(saved.getProperty("ec")),
-              Map.of("RS256", saved.getProperty("RS256"), "ES256", saved.getProperty("ES256")));
+              Map.of("RS256", saved.getProperty("RS256"), "ES256", saved.getProperty("ES256"), "PS256",
+                  saved.getProperty("PS256")));
         }
       }
       RSAKey rsa = new RSAKeyGenerator(2048).keyID("rsa-2048").keyUse(KeyUse.SIGNATURE).generate();
@@ -195,12 +196,13 @@ public final class Fixture {
       Duration lifetime = Duration.ofDays(7);
       String payload = payload("orders-service", now, lifetime);
       Map<String, String> tokens = Map.of("RS256", sign(rsa, ec, "RS256", payload), "ES256",
-          sign(rsa, ec, "ES256", payload));
+          sign(rsa, ec, "ES256", payload), "PS256", sign(rsa, ec, "PS256", payload));
       Properties saved = new Properties();
       saved.setProperty("rsa", rsa.toJSONString());
       saved.setProperty("ec", ec.toJSONString());
       saved.setProperty("RS256", tokens.get("RS256"));
       saved.setProperty("ES256", tokens.get("ES256"));
+      saved.setProperty("PS256", tokens.get("PS256"));
       saved.setProperty("valid-until", Long.toString(now.plus(lifetime).getEpochSecond()));
       Files.createDirectories(file.toAbsolutePath().getParent());
       try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

@@ -17,9 +17,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -124,6 +126,8 @@ public final class IssuerKeys {
   private final AtomicReference<CompletableFuture<Cached>> inFlight = new AtomicReference<>();
   private final AtomicLong fetchesStarted = new AtomicLong();
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
+  /** The binding of each key that verified a token, by verifier identity; a key's entry goes when the key goes. */
+  private final Map<JWSVerifier, KeyBinding> bindings = new ConcurrentHashMap<>();
   private final Cache<String, Long> pendingKids = Caffeine.newBuilder().maximumSize(MAX_PENDING_KIDS)
       .executor(Runnable::run).build();
   /** The rejected entries last warned about, so that each bad entry is logged once, not at every refresh. */
@@ -310,11 +314,19 @@ public final class IssuerKeys {
    * the maximum staleness. A volatile read, an identity-set lookup and a clock read.
    */
   public KeyBinding bindingFor(JWSVerifier verifier) {
-    return () -> {
-      Cached current = cached;
-      return current != null && !closed && current.keys().containsVerifier(verifier)
-          && clock.millis() < current.usableUntil();
-    };
+    // One binding per key, shared by every token it verified: the validated-token cache keeps one per entry.
+    return bindings.computeIfAbsent(verifier, v -> new KeyBinding() {
+      @Override
+      public boolean stillUsable() {
+        return stillUsable(clock.millis());
+      }
+
+      @Override
+      public boolean stillUsable(long now) {
+        Cached current = cached;
+        return current != null && !closed && current.keys().containsVerifier(v) && now < current.usableUntil();
+      }
+    });
   }
 
   /** The current snapshot, if keys were ever loaded. */
@@ -426,6 +438,8 @@ public final class IssuerKeys {
   private void install(Cached fresh) {
     Cached previous = cached;
     cached = fresh;
+    // A removed key's binding stays valid for the entries holding it (it answers false); only the map forgets it.
+    bindings.keySet().removeIf(verifier -> !fresh.keys().containsVerifier(verifier));
     recordSuccess(fresh);
     if (previous != null && removedAny(previous.keys(), fresh.keys())) {
       changeListeners.forEach(Runnable::run);

@@ -11,4 +11,12 @@ public interface KeyBinding {
 
   /** Whether the key is still in its issuer's current usable set, within the maximum staleness. */
   boolean stillUsable();
+
+  /**
+   * {@link #stillUsable()}, judged at {@code now} (epoch milliseconds, read from the validator's clock by the caller
+   * that already needed it), so that a cache hit reads the clock once.
+   */
+  default boolean stillUsable(long now) {
+    return stillUsable();
+  }
 }

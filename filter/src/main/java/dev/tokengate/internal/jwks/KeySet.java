@@ -5,8 +5,6 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -263,10 +261,10 @@ public final class KeySet {
 
   private static JWSVerifier verifierFor(JWK jwk) throws JOSEException {
     if (jwk instanceof RSAKey rsa) {
-      return new RSASSAVerifier(rsa.toRSAPublicKey());
+      return JcaSignatureVerifier.rsa(rsa.toRSAPublicKey());
     }
     if (jwk instanceof ECKey ec) {
-      return new ECDSAVerifier(ec.toPublicJWK());
+      return JcaSignatureVerifier.ec(ec.toPublicJWK());
     }
     return JcaEd25519Verifier.of((OctetKeyPair) jwk);
   }

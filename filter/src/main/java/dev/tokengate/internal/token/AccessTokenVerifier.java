@@ -22,7 +22,6 @@ import dev.tokengate.internal.jwks.KeyBinding;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.HashMap;
@@ -180,16 +179,18 @@ public final class AccessTokenVerifier {
     }
     checkTimes(claims);
     checkAudience(claims, issuer.audiences());
-    if (TokenKind.isOtherThanAccessToken(payload)) {
+    // The claims as Nimbus typed them (a hash map), not the parsed payload (Gson's tree map, slower to search): the
+    // claims TokenKind reads are unregistered ones, which Nimbus keeps as the JSON had them.
+    if (TokenKind.isOtherThanAccessToken(claims.getClaims())) {
       throw invalid("The token is not an access token");
     }
-    ClientPrincipal principal = new ClientPrincipal(
-        clientId(claims), claims.getSubject(), issuer.issuer(), Set.copyOf(claims.getAudience()), scopes(claims),
-        // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject().
-        claims.getExpirationTime().toInstant(), payload);
-    return new VerifiedToken(principal, header.getKeyID(), millisOrAbsent(claims.getNotBeforeTime()),
+    CachedToken entry = new CachedToken(clientId(claims), claims.getSubject(), issuer.issuer(), claims.getAudience(),
+        scopes(claims), claims.getExpirationTime().getTime(), millisOrAbsent(claims.getNotBeforeTime()),
         millisOrAbsent(claims.getIssueTime()),
         verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy));
+    // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject(), and no copy
+    // unless the application asks for them.
+    return new VerifiedToken(entry, header.getKeyID(), payload);
   }
 
   private static long millisOrAbsent(Date date) {
@@ -296,6 +297,20 @@ public final class AccessTokenVerifier {
     }
     String value = type.getType().toLowerCase(Locale.ROOT);
     return (typPolicy == TokenTypePolicy.LENIENT ? LENIENT_TYPES : STRICT_TYPES).contains(value);
+  }
+
+  /**
+   * The payload of a token that passed validation, parsed exactly as {@link #verifyToken} parsed it: the claims of a
+   * principal served from the cache come from here, from the request's own token.
+   */
+  static Map<String, Object> payloadOf(String token) {
+    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    try {
+      return JSONObjectUtils.parse(decodeToString(bytes, token.indexOf('.') + 1, token.lastIndexOf('.')));
+    } catch (ParseException e) {
+      // Impossible for a token that was validated: the same bytes parsed then.
+      throw new IllegalStateException("A validated token's payload no longer parses", e);
+    }
   }
 
   /** Decodes {@code token[from, to)} as base64url, then as UTF-8; refuses characters outside base64url. */

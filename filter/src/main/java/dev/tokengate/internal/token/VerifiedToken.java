@@ -2,21 +2,39 @@ package dev.tokengate.internal.token;
 
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.internal.jwks.KeyBinding;
+import java.util.Map;
 
 /**
- * What a full validation learned about a token, beyond the principal: what a cache needs to judge the token again
- * later without its signature, and to forget it when its key goes away.
+ * What a full validation learned about a token: what a cache keeps to judge the token again later without its
+ * signature (the {@link CachedToken}), and the parsed payload this request's principal reads its claims from.
  *
- * @param principal the caller the token describes
+ * @param entry what the cache keeps
  * @param kid the {@code kid} of the key that verified the signature, {@code null} when the header named none
- * @param notBeforeMillis the {@code nbf} claim in epoch milliseconds, {@link Long#MIN_VALUE} when absent
- * @param issuedAtMillis the {@code iat} claim in epoch milliseconds, {@link Long#MIN_VALUE} when absent
- * @param key the key that verified the signature: a remembered token is good only while this very key is usable
+ * @param payload the token's claims as Nimbus parsed them; owned by this record, never changed
  */
-public record VerifiedToken(ClientPrincipal principal, String kid, long notBeforeMillis, long issuedAtMillis,
-                            KeyBinding key) {
+public record VerifiedToken(CachedToken entry, String kid, Map<String, Object> payload) {
+  /** The caller the token describes; its claims are copied from {@link #payload} if asked for. */
+  public ClientPrincipal principal() {
+    return entry.principal(() -> payload);
+  }
+
   /** The {@code exp} claim in epoch milliseconds (always present: validation requires it). */
   public long expiresAtMillis() {
-    return principal.expiresAt().toEpochMilli();
+    return entry.expiresAt();
+  }
+
+  /** The {@code nbf} claim in epoch milliseconds, {@link Long#MIN_VALUE} when absent. */
+  public long notBeforeMillis() {
+    return entry.notBefore();
+  }
+
+  /** The {@code iat} claim in epoch milliseconds, {@link Long#MIN_VALUE} when absent. */
+  public long issuedAtMillis() {
+    return entry.issuedAt();
+  }
+
+  /** The key that verified the signature. */
+  public KeyBinding key() {
+    return entry.key();
   }
 }
