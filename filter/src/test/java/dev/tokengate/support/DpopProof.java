@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.crypto.factories.DefaultJWSSignerFactory;
+import com.nimbusds.jose.crypto.opts.AllowWeakRSAKey;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -20,6 +21,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -132,7 +134,7 @@ public final class DpopProof {
       JWSAlgorithm algorithm = JWSAlgorithm.parse(String.valueOf(header.getOrDefault("alg", "ES256")));
       // Nimbus refuses to sign with an RSA key under 2048 bits unless told it is meant: the tests need one.
       JWSSigner signer = key instanceof RSAKey rsa && rsa.size() < 2048
-          ? new RSASSASigner(rsa.toPrivateKey(), true)
+          ? new RSASSASigner(rsa.toPrivateKey(), Set.of(AllowWeakRSAKey.getInstance()))
           : new DefaultJWSSignerFactory().createJWSSigner(key, algorithm);
       Base64URL signature = signer.sign(new JWSHeader(algorithm), input.getBytes(StandardCharsets.US_ASCII));
       return input + "." + signature;
