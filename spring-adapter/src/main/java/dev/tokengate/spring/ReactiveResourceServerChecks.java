@@ -28,6 +28,9 @@ final class ReactiveResourceServerChecks implements SmartInitializingSingleton {
 
   @Override
   public void afterSingletonsInstantiated() {
+    ResourceServerChecks.refuseDpop(beanFactory, "this is a reactive (WebFlux) application, where tokengate"
+        + " validates tokens with its ReactiveJwtDecoder",
+        "Set the issuer's dpop-mode to off: tokengate checks DPoP proofs in its servlet filter only (Spring MVC).");
     Map<String, SecurityWebFilterChain> chains = beanFactory.getBeansOfType(SecurityWebFilterChain.class);
     List<String> resourceServerChains = new ArrayList<>();
     chains.forEach((name, chain) -> {

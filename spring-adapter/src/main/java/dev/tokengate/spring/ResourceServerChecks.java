@@ -1,7 +1,11 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.DpopMode;
+import dev.tokengate.TokenValidator;
+import dev.tokengate.TrustedIssuer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -40,6 +44,12 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
               + " tokengate's JwtDecoder bean, or remove oauth2ResourceServer() from " + resourceServerChains
               + " and let tokengate's filter publish the caller to Spring Security.", null);
     }
+    if (!filterEnabled) {
+      refuseDpop(beanFactory, "'tokengate.filter.enabled' is false, so Spring Security's oauth2ResourceServer()"
+          + " validates tokens with tokengate's JwtDecoder",
+          "Remove 'tokengate.filter.enabled' (and oauth2ResourceServer() from your chains) to let tokengate's filter"
+              + " check DPoP proofs, or set the issuer's dpop-mode to off.");
+    }
     if (!filterEnabled && resourceServerChains.isEmpty()) {
       throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Property 'tokengate.filter.enabled'"
           + " is false, but no Spring Security filter chain validates bearer tokens, so no request would have its"
@@ -47,6 +57,27 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
           "Configure oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults())) in your SecurityFilterChain (it"
               + " picks up tokengate's JwtDecoder bean), or remove 'tokengate.filter.enabled' to let tokengate's"
               + " filter check every request.", null);
+    }
+  }
+
+  /**
+   * Fails start-up when an issuer's DPoP mode is not {@code off} while tokengate's {@code JwtDecoder} (Spring MVC with
+   * {@code tokengate.filter.enabled=false}) or {@code ReactiveJwtDecoder} (WebFlux) validates the tokens: a decoder
+   * is handed the token alone, never the request's scheme or its {@code DPoP} proof, so a DPoP-bound token sent as
+   * Bearer, or any Bearer token under {@code required}, would pass. Only tokengate's servlet filter checks DPoP.
+   */
+  static void refuseDpop(ListableBeanFactory beanFactory, String why, String action) {
+    TokenValidator validator = beanFactory.getBeanProvider(TokenValidator.class).getIfAvailable();
+    if (validator == null) {
+      return;
+    }
+    for (TrustedIssuer trusted : validator.config().trustedIssuers()) {
+      if (trusted.dpopMode() != DpopMode.OFF) {
+        throw new InvalidTokenGatePropertyException("tokengate.dpop-mode", "DPoP mode '"
+            + trusted.dpopMode().name().toLowerCase(Locale.ROOT) + "' is set for issuer " + trusted.issuer() + ", but "
+            + why + ", which is handed the token alone and cannot check a DPoP proof: bound tokens sent as Bearer"
+            + " would pass", action, null);
+      }
     }
   }
 }

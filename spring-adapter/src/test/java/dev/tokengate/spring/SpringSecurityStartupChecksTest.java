@@ -73,6 +73,25 @@ class SpringSecurityStartupChecksTest {
     }
 
     @Test
+    void filterDisabled_withDpop_failsSayingTheDecoderCannotCheckProofs() {
+      runner.withPropertyValues("tokengate.filter.enabled=false", "tokengate.dpop-mode=required")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> {
+            FailureAnalysis analysis = analysis(context);
+            assertThat(analysis.getDescription()).isEqualTo("tokengate is misconfigured: DPoP mode 'required' is set"
+                + " for issuer " + ISSUER + ", but 'tokengate.filter.enabled' is false, so Spring Security's"
+                + " oauth2ResourceServer() validates tokens with tokengate's JwtDecoder, which is handed the token"
+                + " alone and cannot check a DPoP proof: bound tokens sent as Bearer would pass");
+            assertThat(analysis.getAction()).contains("tokengate.filter.enabled", "dpop-mode to off");
+          });
+    }
+
+    @Test
+    void withTokengatesFilter_andDpop_starts() {
+      runner.withPropertyValues("tokengate.dpop-mode=required").withUserConfiguration(PlainChain.class)
+          .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void filterDisabled_withAResourceServerChain_startsWithTokengatesDecoder_andTheFirewallOnEveryPath() {
       runner.withPropertyValues("tokengate.filter.enabled=false").withUserConfiguration(ResourceServerChain.class)
           .run(context -> {
@@ -132,6 +151,21 @@ class SpringSecurityStartupChecksTest {
           .run(context -> assertThat(analysis(context).getDescription()).isEqualTo("tokengate is misconfigured:"
               + " @RequiredScope is on [" + ScopedController.class.getName() + ".scoped()], but in a reactive (WebFlux)"
               + " application nothing enforces it, so these handlers would answer callers without the scope"));
+    }
+
+    @Test
+    void dpop_failsSayingOnlyTheServletFilterChecksProofs() {
+      runner.withUserConfiguration(ReactiveResourceServerChain.class)
+          .withPropertyValues("tokengate.issuers[0].issuer=https://other.example.com",
+              "tokengate.issuers[0].dpop-mode=allowed")
+          .run(context -> {
+            FailureAnalysis analysis = analysis(context);
+            assertThat(analysis.getDescription()).isEqualTo("tokengate is misconfigured: DPoP mode 'allowed' is set"
+                + " for issuer https://other.example.com, but this is a reactive (WebFlux) application, where"
+                + " tokengate validates tokens with its ReactiveJwtDecoder, which is handed the token alone and"
+                + " cannot check a DPoP proof: bound tokens sent as Bearer would pass");
+            assertThat(analysis.getAction()).contains("dpop-mode to off");
+          });
     }
 
     @Test

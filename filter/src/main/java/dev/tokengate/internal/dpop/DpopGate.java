@@ -193,7 +193,9 @@ public final class DpopGate {
         request.setAttribute(NONCE_ATTRIBUTE, nonces.current());
       }
     }
-    Duration lifetime = Duration.between(clock.instant(), proof.issuedAt().plus(maxAge));
+    // One second past the last instant the verifier accepts the proof (iat + max age, inclusive), so that the entry
+    // never expires while the proof could still pass.
+    Duration lifetime = Duration.between(clock.instant(), proof.issuedAt().plus(maxAge)).plusSeconds(1);
     if (lifetime.compareTo(Duration.ofSeconds(1)) < 0) {
       lifetime = Duration.ofSeconds(1);
     }

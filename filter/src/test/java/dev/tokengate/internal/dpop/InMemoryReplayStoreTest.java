@@ -1,7 +1,9 @@
 package dev.tokengate.internal.dpop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tokengate.spi.ReplayStoreUnavailableException;
 import dev.tokengate.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,12 +33,22 @@ class InMemoryReplayStoreTest {
   }
 
   @Test
-  void isBounded() {
+  void isBounded_byRefusingNewProofsWhenFull_neverByForgettingOnesInsideTheirWindow() {
     InMemoryReplayStore store = new InMemoryReplayStore(10, clock);
-    for (int i = 0; i < 1000; i++) {
-      store.firstUse("id-" + i, Duration.ofSeconds(60));
+    for (int i = 0; i < 10; i++) {
+      assertThat(store.firstUse("id-" + i, Duration.ofSeconds(60))).isTrue();
     }
-    assertThat(store.size()).isLessThanOrEqualTo(10);
+    for (int i = 10; i < 1000; i++) {
+      String id = "id-" + i;
+      assertThatThrownBy(() -> store.firstUse(id, Duration.ofSeconds(60)))
+          .isInstanceOf(ReplayStoreUnavailableException.class).hasMessageContaining("dpop-replay-cache-size");
+    }
+    assertThat(store.size()).isEqualTo(10);
+    for (int i = 0; i < 10; i++) {
+      assertThat(store.firstUse("id-" + i, Duration.ofSeconds(60))).as("still a replay while full").isFalse();
+    }
+    clock.advance(Duration.ofSeconds(61));
+    assertThat(store.firstUse("id-500", Duration.ofSeconds(60))).as("room again once entries expired").isTrue();
   }
 
   @Test
