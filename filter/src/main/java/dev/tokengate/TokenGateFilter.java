@@ -36,6 +36,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,6 +122,8 @@ public final class TokenGateFilter implements Filter {
   private ValidationListener listener = new ValidationListener() {};
   /** Whether a {@link RequestFirewallFilter} or another TokenGateFilter is mapped too, so the check is shared. */
   private boolean sharesFirewall;
+  /** When the replay store's trouble was last logged at WARN: once a minute, not once per refused request. */
+  private final AtomicLong replayStoreWarnedAt = new AtomicLong(Long.MIN_VALUE);
 
   /** For {@code web.xml}: the configuration is read from init-params in {@link #init(FilterConfig)}. */
   public TokenGateFilter() {}
@@ -506,7 +510,15 @@ public final class TokenGateFilter implements Filter {
       }
     } catch (ReplayStoreUnavailableException e) {
       // Whether the proof is new cannot be told, so the request is refused, never let through unchecked.
-      log.warn("DPoP replay store unavailable, request refused with 503: {}", e.getMessage());
+      long now = System.nanoTime();
+      long warnedAt = replayStoreWarnedAt.get();
+      if ((warnedAt == Long.MIN_VALUE || now - warnedAt >= TimeUnit.MINUTES.toNanos(1))
+          && replayStoreWarnedAt.compareAndSet(warnedAt, now)) {
+        log.warn("DPoP replay store unavailable, requests refused with 503 (logged once a minute): {}",
+            e.getMessage());
+      } else {
+        log.debug("DPoP replay store unavailable, request refused with 503: {}", e.getMessage());
+      }
       if (canAnswer) {
         dpop.unavailable(response, responses, e.retryAfter());
       }
