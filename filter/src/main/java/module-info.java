@@ -17,4 +17,7 @@ module dev.tokengate {
 
   exports dev.tokengate;
   exports dev.tokengate.spi;
+
+  // DPoP replay stores chosen by the setting dpop-replay-store, e.g. tokengate-redis's.
+  uses dev.tokengate.spi.DpopReplayStoreProvider;
 }

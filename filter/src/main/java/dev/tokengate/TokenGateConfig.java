@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tokengate.internal.config.SettingValues;
 import dev.tokengate.internal.dpop.InMemoryReplayStore;
 import dev.tokengate.spi.DpopReplayStore;
+import dev.tokengate.spi.DpopReplayStoreProvider;
 import dev.tokengate.internal.scope.PathPattern;
 import java.net.URI;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -107,8 +109,17 @@ import java.util.regex.Pattern;
  *       already see the external scheme and host: a proof's {@code htu} must then equal this URL plus the request's
  *       path</td></tr>
  *   <tr><td>{@code dpop-replay-cache-size}</td><td>100000</td><td>how many used proofs the in-process replay store
- *       remembers (ignored when another {@link dev.tokengate.spi.DpopReplayStore} is set); size it to the most proofs
+ *       remembers (only with {@code dpop-replay-store} {@code in-process}); size it to the most proofs
  *       expected within {@code dpop-proof-max-age}</td></tr>
+ *   <tr><td>{@code dpop-replay-store}</td><td>{@code in-process}</td><td>where used proofs are remembered: {@code
+ *       in-process}, or {@code redis} (with {@code tokengate-redis} on the class path) for a fleet of instances
+ *       sharing one Redis, or the name of another {@link dev.tokengate.spi.DpopReplayStoreProvider}</td></tr>
+ *   <tr><td>{@code redis.uri}</td><td>required with {@code dpop-replay-store} {@code redis}</td><td>the Redis, e.g.
+ *       {@code redis://redis.internal:6379} or {@code rediss://user:password@redis.internal:6380/0}</td></tr>
+ *   <tr><td>{@code redis.key-prefix}, {@code redis.command-timeout}, {@code redis.retry-after}</td><td>{@code
+ *       tokengate:dpop:}, 500ms, 1s</td><td>put in front of every key; how long a request waits for Redis; the
+ *       {@code Retry-After} of the 503 answered while Redis cannot be reached (see {@code
+ *       dev.tokengate.redis.RedisReplayStore}: it fails closed, with no setting to accept proofs unchecked)</td></tr>
  *   <tr><td>{@code dpop-nonce}, {@code issuers[N].dpop-nonce}</td><td>{@code false}</td><td>whether DPoP proofs
  *       for this issuer's tokens must carry a nonce this server issued (RFC 9449 §9): a proof without one, or with a
  *       stale or foreign one, is answered 401 {@code use_dpop_nonce} with a fresh nonce in {@code DPoP-Nonce}</td></tr>
@@ -135,6 +146,8 @@ public final class TokenGateConfig {
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
   private static final Set<String> DPOP_ALGORITHMS = Set.copyOf(DEFAULT_DPOP_ALGORITHMS);
   private static final int DEFAULT_DPOP_REPLAY_CACHE_SIZE = 100_000;
+  /** The default of {@code dpop-replay-store}. */
+  private static final String IN_PROCESS = "in-process";
 
   private final String issuer;
   private final URI jwksUri;
@@ -169,6 +182,11 @@ public final class TokenGateConfig {
   private final Duration dpopProofMaxAge;
   private final URI dpopExternalBaseUrl;
   private final DpopReplayStore dpopReplayStore;
+  /** What {@code dpop-replay-store} named, for the summary: in-process, a provider's name, or (custom). */
+  private final String dpopReplayStoreName;
+  /** Whether this configuration made its store from settings, so that the validator closes it. */
+  private final boolean ownsReplayStore;
+  private boolean replayStoreClosed;
   private final byte[] dpopNonceSecret;
   private final Duration dpopNonceRotation;
 
@@ -209,8 +227,27 @@ public final class TokenGateConfig {
     this.dpopNonceRotation = builder.dpopNonceRotation;
     boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
     // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
+    this.ownsReplayStore = builder.providedReplayStore != null;
     this.dpopReplayStore = builder.dpopReplayStore != null ? builder.dpopReplayStore
+        : builder.providedReplayStore != null ? builder.providedReplayStore
         : dpopUsed ? new InMemoryReplayStore(builder.dpopReplayCacheSize, clock) : null;
+    this.dpopReplayStoreName = builder.dpopReplayStore != null ? "(custom)"
+        : builder.dpopReplayStoreProvider != null ? builder.dpopReplayStoreProvider.name() : IN_PROCESS;
+  }
+
+  /**
+   * Closes the replay store this configuration made from {@code dpop-replay-store} (e.g. its Redis connection), when
+   * the validator using it closes. A store set as an object belongs to whoever made it.
+   */
+  synchronized void closeOwnedReplayStore() {
+    if (ownsReplayStore && !replayStoreClosed && dpopReplayStore instanceof AutoCloseable closeable) {
+      replayStoreClosed = true;
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(TokenGateConfig.class).warn("Closing the DPoP replay store failed", e);
+      }
+    }
   }
 
   /** Starts a configuration; {@link Builder#issuer(String)} and {@link Builder#audiences} are required. */
@@ -229,7 +266,19 @@ public final class TokenGateConfig {
     Builder builder = builder();
     Map<String, BiConsumer<Builder, String>> readers = settingReaders();
     Map<Integer, Map<String, String>> issuerEntries = new TreeMap<>();
+    // A dotted name (redis.uri) is a setting of the replay store named by dpop-replay-store; the builder checks it.
+    Map<String, String> storeSettings = new LinkedHashMap<>();
+    String storeName = null;
     for (Map.Entry<String, String> setting : settings.entrySet()) {
+      if (setting.getKey().equals("dpop-replay-store")) {
+        storeName = setting.getValue() == null || setting.getValue().isBlank() ? null : setting.getValue().strip();
+        continue;
+      }
+      if (setting.getKey().indexOf('.') > 0 && !ISSUER_ENTRY.matcher(setting.getKey()).matches()
+          && !setting.getKey().startsWith("issuers[")) {
+        storeSettings.put(setting.getKey(), setting.getValue() == null ? "" : setting.getValue());
+        continue;
+      }
       Matcher issuerEntry = ISSUER_ENTRY.matcher(setting.getKey());
       if (issuerEntry.matches()) {
         issuerEntries.computeIfAbsent(Integer.parseInt(issuerEntry.group(1)), i -> new LinkedHashMap<>())
@@ -246,6 +295,9 @@ public final class TokenGateConfig {
       }
     }
     issuerEntries.forEach((index, entry) -> builder.trustedIssuer(trustedIssuer(index, entry)));
+    if (storeName != null || !storeSettings.isEmpty()) {
+      builder.dpopReplayStore(storeName == null ? IN_PROCESS : storeName, storeSettings);
+    }
     return builder.build();
   }
 
@@ -314,6 +366,7 @@ public final class TokenGateConfig {
     readers.put("dpop-external-base-url", (b, v) -> b.dpopExternalBaseUrl(uri("dpop-external-base-url", v)));
     readers.put("dpop-replay-cache-size",
         (b, v) -> b.dpopReplayCacheSize(SettingValues.positiveInt("dpop-replay-cache-size", v)));
+    readers.put("dpop-replay-store", (b, v) -> b.dpopReplayStore(v, Map.of()));
     readers.put("dpop-nonce", (b, v) -> b.dpopNonce(SettingValues.bool("dpop-nonce", v)));
     readers.put("dpop-nonce-secret", (b, v) -> b.dpopNonceSecret(v.getBytes(StandardCharsets.UTF_8)));
     readers.put("dpop-nonce-rotation",
@@ -582,7 +635,8 @@ public final class TokenGateConfig {
         + (trustedIssuers.size() > 1 || issuer == null ? ", issuers=" + trustedIssuers : "")
         + (dpopReplayStore == null ? "" : ", dpop-modes=" + dpopModes() + ", dpop-algorithms=" + dpopAlgorithms
             + ", dpop-proof-max-age=" + dpopProofMaxAge + ", dpop-external-base-url="
-            + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl)
+            + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl) + ", dpop-replay-store="
+            + dpopReplayStoreName
             + (dpopNonceSecret == null ? "" : ", dpop-nonce-secret=(set), dpop-nonce-rotation=" + dpopNonceRotation))
         + "]";
   }
@@ -635,6 +689,11 @@ public final class TokenGateConfig {
     private int dpopReplayCacheSize = DEFAULT_DPOP_REPLAY_CACHE_SIZE;
     private boolean dpopReplayCacheSizeSet;
     private DpopReplayStore dpopReplayStore;
+    private DpopReplayStoreProvider dpopReplayStoreProvider;
+    private Map<String, String> dpopReplayStoreSettings = Map.of();
+    private boolean dpopReplayStoreNamed;
+    /** The store {@link #build()} made with {@link #dpopReplayStoreProvider}. */
+    private DpopReplayStore providedReplayStore;
     private boolean dpopNonce;
     private byte[] dpopNonceSecret;
     private Duration dpopNonceRotation = Duration.ofMinutes(5);
@@ -1084,6 +1143,70 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Where used DPoP proofs are remembered, chosen by name (setting {@code dpop-replay-store}): {@code in-process},
+     * the default, or the {@link DpopReplayStoreProvider#name() name} of a provider on the class path, e.g. {@code
+     * redis} from {@code tokengate-redis}, with that provider's settings, e.g. {@code redis.uri}. {@link #build()}
+     * makes the store; the {@link TokenValidator} using the configuration closes it.
+     *
+     * @param name {@code in-process} or a provider's name
+     * @param settings the provider's settings by name (blank values are ignored); empty for {@code in-process}
+     * @throws IllegalArgumentException naming the setting and the fix: no provider of that name on the class path
+     *     (the module missing), or a setting the provider does not read
+     * @since 0.1.0
+     */
+    public Builder dpopReplayStore(String name, Map<String, String> settings) {
+      requireNonNull(name, "name");
+      requireNonNull(settings, "settings");
+      String chosen = name.strip();
+      DpopReplayStoreProvider provider = chosen.equals(IN_PROCESS) ? null : replayStoreProvider(chosen);
+      Map<String, String> kept = new LinkedHashMap<>();
+      for (Map.Entry<String, String> setting : settings.entrySet()) {
+        String key = requireNonNull(setting.getKey(), "setting name");
+        if (setting.getValue() == null || setting.getValue().isBlank()) {
+          continue;
+        }
+        if (provider == null) {
+          String store = key.substring(0, Math.max(0, key.indexOf('.')));
+          throw new IllegalArgumentException("Setting '" + key + "' is set but 'dpop-replay-store' is in-process,"
+              + " which reads no settings: set 'dpop-replay-store' to " + (store.isEmpty() ? "the store that reads"
+              + " it" : store) + ", or remove '" + key + "'");
+        }
+        if (!provider.settingNames().contains(key)) {
+          throw new IllegalArgumentException("Unknown setting '" + key + "'; the " + provider.name()
+              + " DPoP replay store reads " + new TreeSet<>(provider.settingNames()));
+        }
+        kept.put(key, setting.getValue().strip());
+      }
+      this.dpopReplayStoreProvider = provider;
+      this.dpopReplayStoreSettings = Map.copyOf(kept);
+      this.dpopReplayStoreNamed = true;
+      return this;
+    }
+
+    private static DpopReplayStoreProvider replayStoreProvider(String name) {
+      Set<String> found = new TreeSet<>();
+      // The filter's own loader first (a webapp's WEB-INF/lib, the class path, a module layer), then the thread's.
+      for (ClassLoader loader : new ClassLoader[] {
+          TokenGateConfig.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
+        if (loader == null) {
+          continue;
+        }
+        for (DpopReplayStoreProvider provider : ServiceLoader.load(DpopReplayStoreProvider.class, loader)) {
+          if (provider.name().equals(name)) {
+            return provider;
+          }
+          found.add(provider.name());
+        }
+      }
+      found.add(IN_PROCESS);
+      throw new IllegalArgumentException("Setting 'dpop-replay-store' is '" + name + "', but no DPoP replay store of"
+          + " that name is on the class path (found " + found + "): "
+          + (name.equals("redis") ? "add the dependency dev.tokengate:tokengate-redis"
+              : "add the module that provides it, or correct the name")
+          + ", or remove the setting to keep the in-process store");
+    }
+
+    /**
      * Whether DPoP proofs for tokens of the issuer set with {@link #issuer(String)} must carry a nonce this server
      * issued (setting {@code dpop-nonce}, RFC 9449 §9); default false. Needs {@link #dpopNonceSecret(byte[])}.
      * Issuers added with {@link #trustedIssuer(TrustedIssuer)} have their own, {@link
@@ -1175,6 +1298,19 @@ public final class TokenGateConfig {
             + ": add the HS algorithm your issuer signs with to 'algorithms'");
       }
       checkDpopSettings();
+      providedReplayStore = null;
+      if (dpopReplayStoreProvider != null) {
+        // Made last, once every other setting is known good, so that a refused configuration leaves no connection.
+        try {
+          providedReplayStore = requireNonNull(dpopReplayStoreProvider.create(dpopReplayStoreSettings),
+              "the " + dpopReplayStoreProvider.name() + " DPoP replay store");
+        } catch (IllegalArgumentException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          throw new IllegalStateException("Setting 'dpop-replay-store': the " + dpopReplayStoreProvider.name()
+              + " DPoP replay store could not be made: " + e.getMessage(), e);
+        }
+      }
       return new TokenGateConfig(this);
     }
 
@@ -1203,10 +1339,23 @@ public final class TokenGateConfig {
         throw new IllegalStateException("Setting '" + stray + "' is set but no issuer requires DPoP nonces: set"
             + " 'dpop-nonce' (or 'issuers[N].dpop-nonce') to true, or remove '" + stray + "'");
       }
+      if (dpopReplayStore != null && dpopReplayStoreProvider != null) {
+        throw new IllegalStateException("Setting 'dpop-replay-store' is " + dpopReplayStoreProvider.name()
+            + " but a DpopReplayStore is set too (with the Spring Boot starter: a DpopReplayStore bean): keep one");
+      }
+      if ((dpopReplayStore != null || dpopReplayStoreProvider != null) && dpopReplayCacheSizeSet) {
+        throw new IllegalStateException("Setting 'dpop-replay-cache-size' sizes the in-process replay store, but '"
+            + "dpop-replay-store' is " + (dpopReplayStoreProvider != null ? dpopReplayStoreProvider.name()
+                : "another store") + ": remove 'dpop-replay-cache-size'");
+      }
       boolean used = (dpopMode != null && dpopMode != DpopMode.OFF)
           || extraIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
       if (used) {
         return;
+      }
+      if (dpopReplayStoreProvider != null) {
+        throw new IllegalStateException("Setting 'dpop-replay-store' is set but no issuer uses DPoP: set 'dpop-mode'"
+            + " (or 'issuers[N].dpop-mode') to allowed or required, or remove 'dpop-replay-store'");
       }
       // A DPoP setting without any issuer using DPoP is a configuration that does not do what it seems to.
       String stray = dpopAlgorithmsSet ? "dpop-algorithms" : dpopProofMaxAgeSet ? "dpop-proof-max-age"

@@ -174,10 +174,18 @@ public final class TokenGateFilter implements Filter {
             + e.getMessage(), e);
       }
     }
-    // The mapping checks run before the validator exists, so that a refused start leaves no key-refresh thread.
-    sharesFirewall = checkFirewallCoversEveryPath(filterConfig);
-    servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
-    requireAnnotatedServletsCovered(filterConfig);
+    // The mapping checks run before the validator exists, so that a refused start leaves no key-refresh thread,
+    // and no replay store connection either (made from init-params, e.g. dpop-replay-store=redis).
+    try {
+      sharesFirewall = checkFirewallCoversEveryPath(filterConfig);
+      servletScopes = new ServletScopeResolver(filterConfig.getServletContext());
+      requireAnnotatedServletsCovered(filterConfig);
+    } catch (ServletException | RuntimeException e) {
+      if (validator == null) {
+        config.closeOwnedReplayStore();
+      }
+      throw e;
+    }
     if (validator == null) {
       validator = TokenValidator.create(config);
       ownsValidator = true;

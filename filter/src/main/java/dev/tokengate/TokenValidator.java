@@ -180,6 +180,7 @@ public final class TokenValidator implements AutoCloseable {
     if (fetcher != null) {
       fetcher.close();
     }
+    config.closeOwnedReplayStore();
   }
 
 }

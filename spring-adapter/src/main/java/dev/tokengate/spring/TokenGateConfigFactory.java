@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * ('tokengate.audiences') rather than keeping a second copy of each message.
  */
 final class TokenGateConfigFactory {
-  private static final Pattern QUOTED_NAME = Pattern.compile("'(issuers\\[\\d+\\]\\.[a-z-]+|[a-z-]+)'");
+  private static final Pattern QUOTED_NAME =
+      Pattern.compile("'(issuers\\[\\d+\\]\\.[a-z-]+|redis\\.[a-z-]+|[a-z-]+)'");
   private static final Pattern LEADING_NAME = Pattern.compile("^([a-z-]+):");
 
   private TokenGateConfigFactory() {}
@@ -97,6 +98,11 @@ final class TokenGateConfigFactory {
     if (properties.getDpopReplayCacheSize() != null) {
       builder.dpopReplayCacheSize(properties.getDpopReplayCacheSize());
     }
+    java.util.Map<String, String> redis = properties.getRedis().settings();
+    String store = properties.getDpopReplayStore();
+    if ((store != null && !store.isBlank()) || !redis.isEmpty()) {
+      builder.dpopReplayStore(store == null || store.isBlank() ? "in-process" : store, redis);
+    }
     builder.dpopNonce(properties.isDpopNonce());
     if (properties.getDpopNonceSecret() != null && !properties.getDpopNonceSecret().isEmpty()) {
       builder.dpopNonceSecret(properties.getDpopNonceSecret().getBytes(StandardCharsets.UTF_8));
@@ -123,7 +129,8 @@ final class TokenGateConfigFactory {
   }
 
   private static boolean isSetting(String name) {
-    return name.startsWith("issuers[") || TokenGateConfig.settingNames().contains(name);
+    // redis.* are tokengate-redis's settings, the properties tokengate.redis.*.
+    return name.startsWith("issuers[") || name.startsWith("redis.") || TokenGateConfig.settingNames().contains(name);
   }
 
   /** Checks {@code tokengate.filter.url-patterns}, which the filter module does not know about. */

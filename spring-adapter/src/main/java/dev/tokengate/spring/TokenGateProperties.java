@@ -163,10 +163,20 @@ public class TokenGateProperties {
   private URI dpopExternalBaseUrl;
 
   /**
-   * How many used DPoP proofs the in-process replay store remembers; default 100000. Ignored when the application
-   * declares a DpopReplayStore bean (e.g. tokengate-redis's, shared by every instance).
+   * How many used DPoP proofs the in-process replay store remembers; default 100000. Only with the in-process store:
+   * set with dpop-replay-store redis or a DpopReplayStore bean, start-up fails.
    */
   private Integer dpopReplayCacheSize;
+
+  /**
+   * Where used DPoP proofs are remembered: in-process (default), or redis (needs dev.tokengate:tokengate-redis on the
+   * class path and tokengate.redis.uri) so that every instance of the application refuses a proof another accepted.
+   * Or declare a DpopReplayStore bean instead.
+   */
+  private String dpopReplayStore;
+
+  /** The Redis DPoP replay store, with tokengate.dpop-replay-store=redis: {@code tokengate.redis.*}. */
+  private final Redis redis = new Redis();
 
   /**
    * Whether DPoP proofs for tokens of tokengate.issuer must carry a nonce this server issued (RFC 9449 section 9);
@@ -473,6 +483,90 @@ public class TokenGateProperties {
 
   public Filter getFilter() {
     return filter;
+  }
+
+  public String getDpopReplayStore() {
+    return dpopReplayStore;
+  }
+
+  public void setDpopReplayStore(String dpopReplayStore) {
+    this.dpopReplayStore = dpopReplayStore;
+  }
+
+  public Redis getRedis() {
+    return redis;
+  }
+
+  /**
+   * The Redis DPoP replay store of tokengate-redis, used with tokengate.dpop-replay-store=redis. While Redis cannot be
+   * reached, DPoP requests are refused with 503 and Retry-After (fail closed): there is no setting to accept proofs
+   * unchecked.
+   */
+  public static class Redis {
+    /**
+     * The Redis every instance shares, e.g. redis://redis.internal:6379, rediss://user:password@redis.internal:6380/0
+     * (TLS) or redis-socket:///run/redis.sock. Required with dpop-replay-store redis.
+     */
+    private String uri;
+
+    /** Put in front of every key; default tokengate:dpop:. Give each application sharing a Redis its own. */
+    private String keyPrefix;
+
+    /** How long a request waits for Redis, 10ms to 10s; default 500ms. Beyond it the request is answered 503. */
+    private Duration commandTimeout;
+
+    /** The Retry-After of the 503 answered while Redis cannot be reached, 1s to 1h; default 1s. */
+    private Duration retryAfter;
+
+    public String getUri() {
+      return uri;
+    }
+
+    public void setUri(String uri) {
+      this.uri = uri;
+    }
+
+    public String getKeyPrefix() {
+      return keyPrefix;
+    }
+
+    public void setKeyPrefix(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
+    }
+
+    public Duration getCommandTimeout() {
+      return commandTimeout;
+    }
+
+    public void setCommandTimeout(Duration commandTimeout) {
+      this.commandTimeout = commandTimeout;
+    }
+
+    public Duration getRetryAfter() {
+      return retryAfter;
+    }
+
+    public void setRetryAfter(Duration retryAfter) {
+      this.retryAfter = retryAfter;
+    }
+
+    /** The settings as the filter names them ({@code redis.uri}, ...), those set only. */
+    java.util.Map<String, String> settings() {
+      java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+      if (uri != null) {
+        settings.put("redis.uri", uri);
+      }
+      if (keyPrefix != null) {
+        settings.put("redis.key-prefix", keyPrefix);
+      }
+      if (commandTimeout != null) {
+        settings.put("redis.command-timeout", commandTimeout.toMillis() + "ms");
+      }
+      if (retryAfter != null) {
+        settings.put("redis.retry-after", retryAfter.toMillis() + "ms");
+      }
+      return settings;
+    }
   }
 
   public Management getManagement() {
