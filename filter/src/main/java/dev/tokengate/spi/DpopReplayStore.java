@@ -11,7 +11,7 @@ import java.time.Duration;
  * anyway). Behind a load balancer a proof replayed against another instance would pass there; a store shared by the
  * fleet, such as {@code tokengate-redis}'s, closes that. Set one with {@link
  * dev.tokengate.TokenGateConfig.Builder#dpopReplayStore(DpopReplayStore)}, or, with the Spring Boot starter, declare
- * it as a bean.
+ * it as a bean; or name one by configuration, {@code dpop-replay-store=redis} (see {@link DpopReplayStoreProvider}).
  *
  * <p>Implementations must be thread-safe and atomic: of two concurrent calls with the same id, exactly one returns
  * {@code true}. When the store cannot answer, throw {@link ReplayStoreUnavailableException} (or any runtime

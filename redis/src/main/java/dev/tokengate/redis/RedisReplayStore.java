@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *     .build();
  * }</pre>
  *
+ * <p>Or without code, in {@code web.xml} init-params or Spring Boot properties: {@code dpop-replay-store=redis} and
+ * {@code redis.uri=redis://redis.internal:6379} ({@code tokengate.dpop-replay-store}, {@code tokengate.redis.uri});
+ * see {@link RedisReplayStoreProvider}.
+ *
  * <p><b>When Redis cannot be reached</b> (down, unreachable, slower than {@link Builder#commandTimeout}), every DPoP
  * request is refused with 503 and {@code Retry-After} ({@link ReplayStoreUnavailableException}), and the failure is
  * logged. It fails closed on purpose, with no setting to accept proofs unchecked or to fall back to a per-instance
