@@ -300,7 +300,7 @@ class SampleFlowTest {
         HttpRequest.newBuilder(servers.tokenEndpoint())
             .header("Authorization", "Basic " + basic)
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("DPoP", proof(clientKey, "POST", servers.tokenEndpoint().toString(), null))
+            .header("DPoP", proof(clientKey, "POST", servers.tokenEndpoint().toString(), null, null))
             .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope="
                 + URLEncoder.encode(client.scopeParameter(), UTF_8)))
             .build(),
@@ -314,7 +314,16 @@ class SampleFlowTest {
         .path("cnf").path("jkt").asString()).isEqualTo(clientKey.computeThumbprint("SHA-256").toString());
 
     URI countries = servers.apiUri().resolve("/api/countries");
-    String proof = proof(clientKey, "GET", countries.toString(), token);
+    // The sample API requires server-provided nonces (RFC 9449 §9): the first proof is answered with one.
+    HttpResponse<String> withoutNonce = http.send(HttpRequest.newBuilder(countries)
+        .header("Authorization", "DPoP " + token)
+        .header("DPoP", proof(clientKey, "GET", countries.toString(), token, null)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(withoutNonce.statusCode()).isEqualTo(401);
+    assertThat(withoutNonce.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge ->
+        assertThat(challenge).startsWith("DPoP realm=\"api\", error=\"use_dpop_nonce\""));
+    String nonce = withoutNonce.headers().firstValue("DPoP-Nonce").orElseThrow();
+    String proof = proof(clientKey, "GET", countries.toString(), token, nonce);
     HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(countries)
         .header("Authorization", "DPoP " + token).header("DPoP", proof).GET().build(),
         HttpResponse.BodyHandlers.ofString());
@@ -334,10 +343,45 @@ class SampleFlowTest {
         .contains("error=\"invalid_token\"").contains("DPoP-bound");
   }
 
-  /** A DPoP proof signed by Nimbus; {@code ath} only when a token is given. */
-  private static String proof(ECKey key, String method, String uri, String token) throws Exception {
+  /**
+   * The demo as {@code java -jar} prints it (README's sample section says what it shows): every exchange, and the
+   * DPoP client's token bound to its key, its call passing after the API's nonce, the replayed proof and the token
+   * as Bearer refused.
+   */
+  @Test
+  void demo_printsEachExchange_includingTheDpopClient() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.PrintStream out = new java.io.PrintStream(bytes, true, UTF_8)) {
+      new dev.tokengate.sample.client.ClientDemo(http, servers.tokenEndpoint(), servers.apiUri(), out)
+          .run(DemoClients.ORDERS_SERVICE, DemoClients.REPORTING_SERVICE);
+    }
+    String printed = bytes.toString(UTF_8);
+    assertThat(printed)
+        .contains("orders-service: GET /api/countries -> 200")
+        .contains("orders-service: POST /api/orders -> 201")
+        .contains("reporting-service: POST /api/orders (lacks orders:write) -> 403")
+        .contains("anonymous: GET /api/countries without a token -> 401")
+        .containsPattern("reporting-service: new token from the issuer \\(.*\\), expires in \\d+ s, scope"
+            + " \"countries:read\", token_type DPoP, bound to key [A-Za-z0-9_-]{43}")
+        .contains("reporting-service: /api/countries answered 401 use_dpop_nonce, signing a new proof with the API's"
+            + " nonce and retrying once")
+        .contains("reporting-service: GET /api/countries with a DPoP-bound token and a proof -> 200")
+        .contains("reporting-service: GET /api/countries replaying that proof -> 401\n"
+            + "      WWW-Authenticate: DPoP realm=\"api\", error=\"invalid_dpop_proof\","
+            + " error_description=\"The DPoP proof was used before\"")
+        .contains("reporting-service: GET /api/countries with the DPoP-bound token as Bearer -> 401\n"
+            + "      WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access"
+            + " token is DPoP-bound: send it with the DPoP scheme and a DPoP proof\"")
+        .containsPattern("orders-service: 8 concurrent calls answered \\[200(, 200){7}\\] using 1 token request");
+  }
+
+  /** A DPoP proof signed by Nimbus; {@code ath} and {@code nonce} only when given. */
+  private static String proof(ECKey key, String method, String uri, String token, String nonce) throws Exception {
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
         .jwtID(UUID.randomUUID().toString()).claim("htm", method).claim("htu", uri).issueTime(new Date());
+    if (nonce != null) {
+      claims.claim("nonce", nonce);
+    }
     if (token != null) {
       claims.claim("ath", Base64URL.encode(MessageDigest.getInstance("SHA-256").digest(token.getBytes(UTF_8)))
           .toString());

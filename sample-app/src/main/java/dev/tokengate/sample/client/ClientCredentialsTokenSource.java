@@ -38,7 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  *
  * <p>The secret travels in HTTP Basic ({@code client_secret_basic}, RFC 6749 §2.3.1), form-encoded first as that
- * section requires.
+ * section requires. Made with {@link DpopProofs}, each token request carries a DPoP proof (RFC 9449 §5), so the
+ * issuer binds the token to the client's key ({@code token_type} {@code DPoP}, {@code cnf.jkt}); an issuer asking
+ * for a nonce (400 {@code use_dpop_nonce}) gets one retry with it.
  */
 public final class ClientCredentialsTokenSource {
   private static final double RENEW_FROM = 0.80;
@@ -51,6 +53,7 @@ public final class ClientCredentialsTokenSource {
   private final String scope;
   private final Clock clock;
   private final Consumer<String> events;
+  private final DpopProofs dpop;
   private final ReentrantLock fetching = new ReentrantLock();
   private final AtomicInteger fetches = new AtomicInteger();
   private volatile CachedToken current;
@@ -62,6 +65,13 @@ public final class ClientCredentialsTokenSource {
    */
   public ClientCredentialsTokenSource(HttpClient http, URI tokenEndpoint, String clientId, String clientSecret,
       String scope, Clock clock, Consumer<String> events) {
+    this(http, tokenEndpoint, clientId, clientSecret, scope, clock, events, null);
+  }
+
+  /** Like the other constructor; with {@code dpop}, the tokens are DPoP-bound to its key. */
+  public ClientCredentialsTokenSource(HttpClient http, URI tokenEndpoint, String clientId, String clientSecret,
+      String scope, Clock clock, Consumer<String> events, DpopProofs dpop) {
+    this.dpop = dpop;
     this.http = requireNonNull(http, "http");
     this.tokenEndpoint = requireNonNull(tokenEndpoint, "tokenEndpoint");
     this.clientId = requireNonNull(clientId, "clientId");
@@ -146,24 +156,13 @@ public final class ClientCredentialsTokenSource {
   private CachedToken fetch(String reason) {
     // The lifetime counts from before the request, so that the cached expiry errs early, never late.
     Instant requested = clock.instant();
-    HttpRequest request = HttpRequest.newBuilder(tokenEndpoint)
-        .timeout(Duration.ofSeconds(10))
-        .header("Authorization", authorization)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "grant_type=client_credentials&scope=" + formEncode(scope)))
-        .build();
-    HttpResponse<String> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new TokenRequestException("token endpoint " + tokenEndpoint + " unreachable: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TokenRequestException("interrupted while requesting a token", e);
+    HttpResponse<String> response = requestToken();
+    if (dpop != null && response.statusCode() == 400 && response.body().contains("\"use_dpop_nonce\"")
+        && response.headers().firstValue("DPoP-Nonce").isPresent()) {
+      // RFC 9449 §8: the issuer wants its nonce in the proof; one retry with it.
+      dpop.nonce(tokenEndpoint, response.headers().firstValue("DPoP-Nonce").get());
+      response = requestToken();
     }
-    fetches.incrementAndGet();
     JsonNode body;
     try {
       body = JsonMapper.shared().readTree(response.body());
@@ -180,12 +179,43 @@ public final class ClientCredentialsTokenSource {
     if (token.isEmpty() || expiresIn <= 0) {
       throw new TokenRequestException("token response lacks access_token or a positive expires_in", null);
     }
+    String tokenType = body.path("token_type").asString("");
+    if (dpop != null && !tokenType.equalsIgnoreCase("DPoP")) {
+      // A Bearer token would work for anyone who steals it: not what this client asked for.
+      throw new TokenRequestException("asked for a DPoP-bound token, the issuer answered token_type '" + tokenType
+          + "'", null);
+    }
     double fraction = ThreadLocalRandom.current().nextDouble(RENEW_FROM, RENEW_TO);
     CachedToken fetched = new CachedToken(token, requested.plusSeconds(expiresIn),
         requested.plusMillis(Math.round(expiresIn * 1000 * fraction)), fraction);
     events.accept(clientId + ": new token from the issuer (" + reason + "), expires in " + expiresIn
-        + " s, scope \"" + body.path("scope").asString("") + "\"");
+        + " s, scope \"" + body.path("scope").asString("") + "\""
+        + (dpop == null ? "" : ", token_type DPoP, bound to key " + dpop.thumbprint()));
     return fetched;
+  }
+
+  private HttpResponse<String> requestToken() {
+    HttpRequest.Builder request = HttpRequest.newBuilder(tokenEndpoint)
+        .timeout(Duration.ofSeconds(10))
+        .header("Authorization", authorization)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "grant_type=client_credentials&scope=" + formEncode(scope)));
+    if (dpop != null) {
+      request.header("DPoP", dpop.proof("POST", tokenEndpoint, null));
+    }
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new TokenRequestException("token endpoint " + tokenEndpoint + " unreachable: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TokenRequestException("interrupted while requesting a token", e);
+    }
+    fetches.incrementAndGet();
+    return response;
   }
 
   private static String formEncode(String value) {

@@ -41,6 +41,16 @@ public final class ClientDemo {
     show(reporting, "POST /api/orders (lacks orders:write)",
         reportingApi.postJson("/api/orders", "{\"country\":\"FR\",\"quantity\":1}"));
 
+    // DPoP (RFC 9449): the token is bound to a key only this client holds, and every call carries a fresh proof
+    // signed with it. A captured proof cannot be sent again, and the token alone is worthless.
+    DpopProofs key = DpopProofs.generate(Clock.systemUTC());
+    ClientCredentialsTokenSource bound = new ClientCredentialsTokenSource(http, tokenEndpoint, reporting.id(),
+        reporting.secret(), reporting.scopeParameter(), Clock.systemUTC(), this::event, key);
+    DpopApiClient dpop = new DpopApiClient(http, api, bound, key, this::event);
+    show(reporting, "GET /api/countries with a DPoP-bound token and a proof", dpop.get("/api/countries"));
+    show(reporting, "GET /api/countries replaying that proof", dpop.replayLast("/api/countries"));
+    show(reporting, "GET /api/countries with the DPoP-bound token as Bearer", dpop.asBearer("/api/countries"));
+
     HttpResponse<String> anonymous = http.send(
         HttpRequest.newBuilder(api.resolve("/api/countries")).GET().build(), HttpResponse.BodyHandlers.ofString());
     show(null, "GET /api/countries without a token", anonymous);
