@@ -91,6 +91,14 @@ public final class BenchmarkMain {
           Files.exists(e2eMd) ? Files.readString(e2eMd) : null, e2e));
       first = false;
     }
+    // Issue 16: the DPoP proof check on top of a cached token (first JDK), and e2e-dpop.sh's wrk figures.
+    String dpopSection = null;
+    if (System.getProperty("bench.include") == null) {
+      Map.Entry<String, Path> firstJdk = jdks().entrySet().iterator().next();
+      List<RunResult> dpop = run(firstJdk.getValue().resolve("bin").resolve("java"), 1,
+          DpopBenchmarks.class.getName(), fixture, raw.resolve("jmh-dpop.json"));
+      dpopSection = DpopBenchmarks.section(firstJdk.getKey(), dpop, e2eDir.resolve("e2e-dpop.md"));
+    }
     Report.Machine after = Report.Machine.now();
     Path spring = e2eDir.resolve("e2e-spring.md");
     String springSection = Files.exists(spring) ? Files.readString(spring) : null;
@@ -99,7 +107,8 @@ public final class BenchmarkMain {
     if (Files.exists(springSecurity)) {
       springSection = (springSection == null ? "" : springSection.strip() + "\n\n") + Files.readString(springSecurity);
     }
-    Files.writeString(output, new Report(jdks, before, after, springSection).markdown());
+    String markdown = new Report(jdks, before, after, springSection).markdown();
+    Files.writeString(output, dpopSection == null ? markdown : markdown.strip() + "\n\n" + dpopSection);
     System.out.println("Wrote " + output.toAbsolutePath());
     System.exit(0);
   }
