@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks, runs the end-to-end scripts (unless --no-e2e): e2e.sh (plain Jetty) on every JDK measured,
-# e2e-spring.sh (the Spring Boot comparison) on the first; then the JMH run on every JDK and the cache-memory
+# e2e-spring.sh (the Spring Boot comparison) and e2e-dpop.sh (DPoP against Bearer) on the first; then the JMH run on every JDK and the cache-memory
 # measurement, and writes one BENCHMARKS.md at the repository root with every JDK's figures and issue 14's targets.
 # Takes about 20-25 minutes for two JDKs on 2 cores (estimated from its parts, not timed whole). Loopback only.
 #
@@ -36,6 +36,7 @@ case "${1:-}" in
     done
     PATH="$FIRST_HOME/bin:$PATH" benchmarks/e2e-spring.sh
     PATH="$FIRST_HOME/bin:$PATH" benchmarks/e2e-spring-security.sh
+    E2E_JAVA=$FIRST_HOME/bin/java benchmarks/e2e-dpop.sh
     ;;
 esac
 

@@ -243,12 +243,17 @@ public class DpopBenchmarks {
 
   /** A new proof for GET {@link #HTU}, by {@code key}, for the token whose hash is {@code ath}. */
   static String proof(JWK key, String ath) {
+    return proof(key, HTU, ath);
+  }
+
+  /** A new proof for GET {@code htu}, by {@code key}, for the token whose hash is {@code ath}. */
+  static String proof(JWK key, String htu, String ath) {
     try {
       JWSAlgorithm alg = key.getKeyType().getValue().equals("EC") ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256;
       JWSSigner signer = alg == JWSAlgorithm.ES256 ? new ECDSASigner(key.toECKey()) : new RSASSASigner(key.toRSAKey());
       SignedJWT proof = new SignedJWT(new JWSHeader.Builder(alg).type(new JOSEObjectType("dpop+jwt"))
           .jwk(key.toPublicJWK()).build(), new JWTClaimsSet.Builder().jwtID(UUID.randomUUID().toString())
-          .claim("htm", "GET").claim("htu", HTU).issueTime(new Date()).claim("ath", ath).build());
+          .claim("htm", "GET").claim("htu", htu).issueTime(new Date()).claim("ath", ath).build());
       proof.sign(signer);
       return proof.serialize();
     } catch (JOSEException e) {
