@@ -101,7 +101,8 @@ import java.util.regex.Pattern;
  *       issuer set with {@code issuer}, or for entry {@code N} (each issuer has its own; entries do not inherit
  *       {@code dpop-mode}): {@code off}, {@code allowed} or {@code required}, see {@link DpopMode}</td></tr>
  *   <tr><td>{@code dpop-algorithms}</td><td>ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512</td><td>the
- *       algorithms a DPoP proof may be signed with, announced in the {@code DPoP} challenge's {@code algs}</td></tr>
+ *       algorithms a DPoP proof may be signed with, announced in the {@code DPoP} challenge's {@code algs}; also
+ *       {@code EdDSA} and {@code Ed25519} (an Ed25519 key), when listed</td></tr>
  *   <tr><td>{@code dpop-proof-max-age}</td><td>60s</td><td>how old a proof's {@code iat} may be (it may be at most
  *       {@code clock-skew} in the future); also how long its {@code jti} is remembered. 1s to 10m</td></tr>
  *   <tr><td>{@code dpop-external-base-url}</td><td>none (off)</td><td>the URL clients call this application by,
@@ -144,7 +145,13 @@ public final class TokenGateConfig {
   private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce)");
   static final List<String> DEFAULT_DPOP_ALGORITHMS =
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
-  private static final Set<String> DPOP_ALGORITHMS = Set.copyOf(DEFAULT_DPOP_ALGORITHMS);
+  /**
+   * What {@code dpop-algorithms} may name: the default, and EdDSA / Ed25519 (an Ed25519 proof key, checked by the JDK's
+   * own Ed25519), which are opt-in so that the default {@code algs=} stays what every DPoP client signs with.
+   */
+  static final List<String> SUPPORTED_DPOP_ALGORITHMS =
+      List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA", "Ed25519");
+  private static final Set<String> DPOP_ALGORITHMS = Set.copyOf(SUPPORTED_DPOP_ALGORITHMS);
   private static final int DEFAULT_DPOP_REPLAY_CACHE_SIZE = 100_000;
   /** The default of {@code dpop-replay-store}. */
   private static final String IN_PROCESS = "in-process";
@@ -1058,7 +1065,9 @@ public final class TokenGateConfig {
 
     /**
      * The algorithms a DPoP proof may be signed with, asymmetric only; replaces the default ES256 ES384 ES512 PS256
-     * PS384 PS512 RS256 RS384 RS512.
+     * PS384 PS512 RS256 RS384 RS512. {@code EdDSA} and {@code Ed25519} (RFC 9864's fully specified name) accept
+     * proofs by an Ed25519 key ({@code kty} OKP, {@code crv} Ed25519), checked with the JDK's own Ed25519; they are
+     * not in the default, so list them to accept them.
      *
      * @since 0.1.0
      */
@@ -1070,7 +1079,7 @@ public final class TokenGateConfig {
             .filter(known -> known.equalsIgnoreCase(algorithm.strip())).findFirst().orElse(null);
         if (name == null) {
           throw new IllegalArgumentException("Setting 'dpop-algorithms' names unknown or unsupported algorithm '"
-              + algorithm + "'; supported are " + DEFAULT_DPOP_ALGORITHMS);
+              + algorithm + "'; supported are " + SUPPORTED_DPOP_ALGORITHMS);
         }
         accepted.add(name);
       }

@@ -81,7 +81,7 @@ class DpopSettingsTest {
     assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "dpop-mode", "allowed",
         "dpop-algorithms", "HS256"))
         .hasMessage("Setting 'dpop-algorithms' names unknown or unsupported algorithm 'HS256'; supported are"
-            + " [ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512]");
+            + " [ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512, EdDSA, Ed25519]");
     assertThatThrownBy(() -> TokenGateConfig.builder().dpopAlgorithms(List.of()))
         .hasMessage("Setting 'dpop-algorithms' must name at least one algorithm");
   }

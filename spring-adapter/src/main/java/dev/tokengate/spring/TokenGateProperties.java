@@ -149,6 +149,7 @@ public class TokenGateProperties {
 
   /**
    * The algorithms a DPoP proof may be signed with; default ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512.
+   * EdDSA and Ed25519 (an Ed25519 proof key) are supported when listed.
    */
   private List<String> dpopAlgorithms;
 

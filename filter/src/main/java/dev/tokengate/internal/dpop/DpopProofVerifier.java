@@ -7,12 +7,15 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.tokengate.internal.jwks.JcaEd25519Verifier;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -147,6 +150,11 @@ final class DpopProofVerifier {
           throw new DpopProofException("The DPoP proof's RSA key is shorter than " + MIN_RSA_BITS + " bits");
         }
         verifier = new RSASSAVerifier(rsa);
+      } else if (key instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())
+          && (JWSAlgorithm.EdDSA.equals(algorithm) || JWSAlgorithm.Ed25519.equals(algorithm))) {
+        // The JDK's Ed25519, as for tokens: Nimbus's own Ed25519Verifier would need Google Tink. An OKP key of
+        // another curve (X25519 is for key agreement, Ed448 is not supported) does not fit.
+        verifier = JcaEd25519Verifier.of(okp);
       } else {
         throw new DpopProofException("The DPoP proof's jwk does not fit its alg");
       }

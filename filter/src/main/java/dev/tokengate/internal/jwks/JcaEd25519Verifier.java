@@ -19,9 +19,10 @@ import java.util.Set;
  *
  * <p>Nimbus's {@code Ed25519Verifier} needs Google Tink on the classpath; users should not have to carry it for one
  * algorithm the JDK already implements. Nimbus still parses the JWK and the
- * token; this class only calls the JDK's {@link KeyFactory} and {@link Signature}.
+ * token; this class only calls the JDK's {@link KeyFactory} and {@link Signature}. Public for the DPoP proof
+ * verifier ({@code internal.dpop}), which checks Ed25519 proofs with it.
  */
-final class JcaEd25519Verifier implements JWSVerifier {
+public final class JcaEd25519Verifier implements JWSVerifier {
   private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
 
   private static final byte[] ED25519_SPKI_PREFIX = {
@@ -39,7 +40,7 @@ final class JcaEd25519Verifier implements JWSVerifier {
    * Builds the JDK key from a JWK's 32-byte {@code x}. Nimbus cannot export an OKP key to a JCA key, so the key is
    * wrapped in its RFC 8410 SubjectPublicKeyInfo (a fixed 12-byte DER prefix naming Ed25519) and parsed by the JDK.
    */
-  static JcaEd25519Verifier of(OctetKeyPair jwk) throws JOSEException {
+  public static JcaEd25519Verifier of(OctetKeyPair jwk) throws JOSEException {
     byte[] x = jwk.getDecodedX();
     if (x.length != 32) {
       throw new JOSEException("Ed25519 public key must be 32 bytes, was " + x.length);
