@@ -1166,7 +1166,7 @@ public final class TokenGateConfig {
     public Builder dpopReplayStore(String name, Map<String, String> settings) {
       requireNonNull(name, "name");
       requireNonNull(settings, "settings");
-      String chosen = name.strip();
+      String chosen = name.strip().toLowerCase(Locale.ROOT);
       DpopReplayStoreProvider provider = chosen.equals(IN_PROCESS) ? null : replayStoreProvider(chosen);
       Map<String, String> kept = new LinkedHashMap<>();
       for (Map.Entry<String, String> setting : settings.entrySet()) {

@@ -34,7 +34,7 @@ class DpopReplayStoreSettingTest {
 
   @Test
   void namedProvider_makesTheStoreFromItsSettings_andTheValidatorClosesIt() {
-    TokenGateConfig config = read("dpop-replay-store", "recording", "recording.label", " fleet-a ");
+    TokenGateConfig config = read("dpop-replay-store", " Recording ", "recording.label", " fleet-a ");
     assertThat(RecordingReplayStoreProvider.MADE).hasSize(1);
     RecordingReplayStoreProvider.Store store = RecordingReplayStoreProvider.MADE.get(0);
     assertThat(config.dpopReplayStore()).containsSame(store);
