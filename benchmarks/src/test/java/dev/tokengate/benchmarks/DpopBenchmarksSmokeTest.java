@@ -36,7 +36,12 @@ class DpopBenchmarksSmokeTest {
         .shouldFailOnError(true)
         .build();
 
-    Collection<RunResult> results = new Runner(options).run();
+    Collection<RunResult> results;
+    try {
+      results = new Runner(options).run();
+    } finally {
+      System.clearProperty("bench.dpop.pool");
+    }
 
     Set<String> ran = new TreeSet<>();
     for (RunResult result : results) {
