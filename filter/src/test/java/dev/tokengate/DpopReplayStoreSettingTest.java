@@ -3,9 +3,17 @@ package dev.tokengate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -125,6 +133,33 @@ class DpopReplayStoreSettingTest {
     assertThatThrownBy(builder::build)
         .hasMessage("Setting 'dpop-replay-store' is recording but a DpopReplayStore is set too (with the Spring Boot"
             + " starter: a DpopReplayStore bean): keep one");
+  }
+
+  @Test
+  void filterThatRefusesToStart_closesTheStoreItMadeFromInitParams() throws Exception {
+    // Mapped to /api/* with no request firewall on /*: the filter refuses to start (see NarrowMappingTest), after it
+    // read its init-params and so made the store. That store must not be left open.
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    server.addConnector(connector);
+    ServletContextHandler context = new ServletContextHandler("/app");
+    FilterHolder filter = new FilterHolder(TokenGateFilter.class);
+    filter.setName("tokengate");
+    filter.setInitParameter("issuer", "https://a.example");
+    filter.setInitParameter("audiences", "api");
+    filter.setInitParameter("dpop-mode", "required");
+    filter.setInitParameter("dpop-replay-store", "recording");
+    context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+    context.addServlet(new ServletHolder(new HttpServlet() {}), "/api/*");
+    server.setHandler(context);
+    try {
+      assertThatThrownBy(server::start).hasStackTraceContaining("not to /*, and no dev.tokengate.RequestFirewallFilter");
+    } finally {
+      server.stop();
+    }
+    assertThat(RecordingReplayStoreProvider.MADE).singleElement()
+        .satisfies(store -> assertThat(store.closed).as("closed by the refused start").isEqualTo(1));
   }
 
   @Test
