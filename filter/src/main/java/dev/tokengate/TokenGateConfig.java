@@ -116,6 +116,12 @@ import java.util.regex.Pattern;
  *       the same on every instance, so that any instance accepts another's nonce</td></tr>
  *   <tr><td>{@code dpop-nonce-rotation}</td><td>5m</td><td>how often the nonce changes, 10s to 1h; the current
  *       and the previous one are accepted</td></tr>
+ *   <tr><td>{@code mtls-required}, {@code issuers[N].mtls-required}</td><td>{@code false}</td><td>whether the
+ *       issuer's tokens must be certificate-bound (RFC 8705 §3, {@code cnf.x5t#S256}); a bound token is held to the
+ *       request's TLS client certificate whatever this says</td></tr>
+ *   <tr><td>{@code mtls-client-certificate-header}</td><td>none (off)</td><td>the request header a TLS-terminating
+ *       reverse proxy puts the client certificate in, for certificate-bound tokens; see {@link
+ *       Builder#mtlsClientCertificateHeader(String)}. Only where the proxy always sets or removes it</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -130,7 +136,8 @@ public final class TokenGateConfig {
   private static final int MIN_SHARED_SECRET_BYTES = 32;
   private static final int DEFAULT_TOKEN_CACHE_SIZE = 10_000;
   private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
-  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce)");
+  private static final Pattern ISSUER_ENTRY = Pattern.compile(
+      "issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce|mtls-required)");
   static final List<String> DEFAULT_DPOP_ALGORITHMS =
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
   private static final Set<String> DPOP_ALGORITHMS = Set.copyOf(DEFAULT_DPOP_ALGORITHMS);
@@ -171,6 +178,7 @@ public final class TokenGateConfig {
   private final DpopReplayStore dpopReplayStore;
   private final byte[] dpopNonceSecret;
   private final Duration dpopNonceRotation;
+  private final String mtlsClientCertificateHeader;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -207,6 +215,7 @@ public final class TokenGateConfig {
     this.dpopExternalBaseUrl = builder.dpopExternalBaseUrl;
     this.dpopNonceSecret = builder.dpopNonceSecret == null ? null : builder.dpopNonceSecret.clone();
     this.dpopNonceRotation = builder.dpopNonceRotation;
+    this.mtlsClientCertificateHeader = builder.mtlsClientCertificateHeader;
     boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
     // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
     this.dpopReplayStore = builder.dpopReplayStore != null ? builder.dpopReplayStore
@@ -239,7 +248,8 @@ public final class TokenGateConfig {
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce");
+            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce,"
+            + " issuers[N].mtls-required");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
@@ -263,9 +273,12 @@ public final class TokenGateConfig {
     DpopMode dpopMode = dpopModeText.isEmpty() ? DpopMode.OFF : dpopMode(prefix + "dpop-mode", dpopModeText);
     String dpopNonceText = entry.getOrDefault("dpop-nonce", "");
     boolean dpopNonce = !dpopNonceText.isEmpty() && SettingValues.bool(prefix + "dpop-nonce", dpopNonceText);
+    String mtlsRequiredText = entry.getOrDefault("mtls-required", "");
+    boolean mtlsRequired =
+        !mtlsRequiredText.isEmpty() && SettingValues.bool(prefix + "mtls-required", mtlsRequiredText);
     try {
       return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri, dpopMode,
-          dpopNonce);
+          dpopNonce, mtlsRequired);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Setting '" + prefix + e.getMessage().substring(1), e);
     }
@@ -318,6 +331,8 @@ public final class TokenGateConfig {
     readers.put("dpop-nonce-secret", (b, v) -> b.dpopNonceSecret(v.getBytes(StandardCharsets.UTF_8)));
     readers.put("dpop-nonce-rotation",
         (b, v) -> b.dpopNonceRotation(SettingValues.duration("dpop-nonce-rotation", v)));
+    readers.put("mtls-required", (b, v) -> b.mtlsRequired(SettingValues.bool("mtls-required", v)));
+    readers.put("mtls-client-certificate-header", Builder::mtlsClientCertificateHeader);
     return readers;
   }
 
@@ -563,6 +578,16 @@ public final class TokenGateConfig {
   }
 
   /**
+   * The request header a TLS-terminating proxy forwards the client certificate in; empty when the certificate is read
+   * from the TLS connection itself (the servlet request attribute {@code jakarta.servlet.request.X509Certificate}).
+   *
+   * @since 0.1.0
+   */
+  public Optional<String> mtlsClientCertificateHeader() {
+    return Optional.ofNullable(mtlsClientCertificateHeader);
+  }
+
+  /**
    * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
    * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
    * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
@@ -584,6 +609,9 @@ public final class TokenGateConfig {
             + ", dpop-proof-max-age=" + dpopProofMaxAge + ", dpop-external-base-url="
             + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl)
             + (dpopNonceSecret == null ? "" : ", dpop-nonce-secret=(set), dpop-nonce-rotation=" + dpopNonceRotation))
+        + (trustedIssuers.stream().anyMatch(TrustedIssuer::mtlsRequired) ? ", mtls-required=" + trustedIssuers.stream()
+            .filter(TrustedIssuer::mtlsRequired).map(TrustedIssuer::issuer).toList() : "")
+        + (mtlsClientCertificateHeader == null ? "" : ", mtls-client-certificate-header=" + mtlsClientCertificateHeader)
         + "]";
   }
 
@@ -639,6 +667,8 @@ public final class TokenGateConfig {
     private byte[] dpopNonceSecret;
     private Duration dpopNonceRotation = Duration.ofMinutes(5);
     private boolean dpopNonceRotationSet;
+    private boolean mtlsRequired;
+    private String mtlsClientCertificateHeader;
 
     private Builder() {}
 
@@ -1126,6 +1156,62 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Whether tokens of the issuer set with {@link #issuer(String)} must be certificate-bound (setting {@code
+     * mtls-required}, RFC 8705 §3); default false. When true, a token of that issuer without a {@code cnf.x5t#S256}
+     * claim is refused with 401 {@code invalid_token}. A token that is certificate-bound is checked against the
+     * request's TLS client certificate whatever this says. Issuers added with {@link #trustedIssuer(TrustedIssuer)}
+     * have their own, {@link TrustedIssuer#withMtlsRequired(boolean)}.
+     *
+     * @since 0.1.0
+     */
+    public Builder mtlsRequired(boolean required) {
+      this.mtlsRequired = required;
+      return this;
+    }
+
+    /**
+     * The request header a TLS-terminating reverse proxy puts the client's certificate in (setting {@code
+     * mtls-client-certificate-header}); default none: the certificate is read from the request's own TLS connection
+     * (the servlet attribute {@code jakarta.servlet.request.X509Certificate}), which needs the container itself to
+     * ask for client certificates.
+     *
+     * <p>When set, only this header is read, never the connection's certificate (which would then be the proxy's own),
+     * and it must hold exactly one certificate, in one of two forms: the URL-encoded PEM of nginx's {@code
+     * $ssl_client_escaped_cert} and Envoy's {@code %DOWNSTREAM_PEER_CERT%} ({@code -----BEGIN%20CERTIFICATE-----...},
+     * percent-decoding only: a {@code +} stays a {@code +}), or RFC 9440's {@code Client-Cert} form, the base64 DER
+     * between colons ({@code :MIIB...:}). An empty value means the client presented none. Anything else, or the
+     * header twice, refuses a certificate-bound token with 401 {@code invalid_token}.
+     *
+     * <p><b>Only set this when every request reaches the application through that proxy, and the proxy sets the
+     * header itself or removes it from what clients send</b>: otherwise a client could write any certificate into it,
+     * and a stolen certificate-bound token would work with the victim's public certificate.
+     *
+     * @param name the header's name, e.g. {@code X-Client-Cert} or {@code Client-Cert}
+     * @since 0.1.0
+     */
+    public Builder mtlsClientCertificateHeader(String name) {
+      requireNonNull(name, "mtlsClientCertificateHeader");
+      String header = name.strip();
+      if (header.isEmpty() || !header.chars().allMatch(Builder::isTokenChar)) {
+        throw new IllegalArgumentException("Setting 'mtls-client-certificate-header' must be an HTTP header name"
+            + " such as X-Client-Cert, was '" + name + "'");
+      }
+      if (Set.of("authorization", "dpop", "cookie", "host", "content-length", "content-type", "transfer-encoding")
+          .contains(header.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("Setting 'mtls-client-certificate-header' must name a header of its own,"
+            + " set by the TLS-terminating proxy, such as X-Client-Cert; '" + header + "' carries something else");
+      }
+      this.mtlsClientCertificateHeader = header;
+      return this;
+    }
+
+    /** RFC 9110 §5.6.2 {@code tchar}: the characters of a header name. */
+    private static boolean isTokenChar(int c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    /**
      * Checks that the settings fit together and builds the configuration.
      *
      * @throws IllegalStateException naming the setting and the fix, when a required setting is missing or two
@@ -1175,6 +1261,10 @@ public final class TokenGateConfig {
             + ": add the HS algorithm your issuer signs with to 'algorithms'");
       }
       checkDpopSettings();
+      if (mtlsRequired && issuer == null) {
+        throw new IllegalStateException("Setting 'mtls-required' applies to the issuer set with 'issuer', which is not"
+            + " set: set 'issuers[N].mtls-required' for each issuer whose tokens must be certificate-bound");
+      }
       return new TokenGateConfig(this);
     }
 
@@ -1270,7 +1360,7 @@ public final class TokenGateConfig {
       List<TrustedIssuer> all = new ArrayList<>();
       if (issuer != null) {
         all.add(new TrustedIssuer(issuer, List.copyOf(audiences), Optional.ofNullable(jwksUri),
-            dpopMode == null ? DpopMode.OFF : dpopMode, dpopNonce));
+            dpopMode == null ? DpopMode.OFF : dpopMode, dpopNonce, mtlsRequired));
       }
       for (TrustedIssuer entry : extraIssuers) {
         all.add(entry.audiences().isEmpty() ? entry.withAudiences(List.copyOf(audiences)) : entry);

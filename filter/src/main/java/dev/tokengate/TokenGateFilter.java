@@ -9,6 +9,7 @@ import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
 import dev.tokengate.internal.log.OperatorLog;
+import dev.tokengate.internal.mtls.CertificateBinding;
 import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathPattern;
 import dev.tokengate.internal.scope.PathRules;
@@ -74,6 +75,13 @@ import org.slf4j.LoggerFactory;
  * {@code getUserPrincipal()} returning the {@link ClientPrincipal}, {@code getRemoteUser()} the client id, {@code
  * getAuthType()} {@code "Bearer"}, and {@code isUserInRole(scope)} true for each scope of the token.
  *
+ * <p><b>Certificate-bound tokens.</b> A token with a {@code cnf.x5t#S256} claim (RFC 8705 §3) is accepted only when
+ * the request's TLS client certificate has that SHA-256 thumbprint, on every request, a token served from the
+ * validated-token cache included; otherwise 401 {@code invalid_token}. No setting turns this off. The certificate is
+ * the connection's (the container must ask for client certificates), or the one a TLS-terminating proxy forwards in
+ * {@link TokenGateConfig.Builder#mtlsClientCertificateHeader(String) mtls-client-certificate-header}. A token bound
+ * both to a certificate and to a DPoP key must satisfy both.
+ *
  * <p><b>Request firewall.</b> Before anything is matched, a request whose raw path is not in one normal form is
  * refused with 400 and a JSON body, without a challenge: path parameters ({@code ;}), encoded {@code . / \ % ;}
  * or control characters, a backslash, {@code //}, a segment ending in a dot ({@code .}, {@code ..}, {@code name.}),
@@ -117,6 +125,7 @@ public final class TokenGateFilter implements Filter {
   private BearerTokenExtractor extractor;
   private ErrorResponses responses;
   private DpopGate dpop;
+  private CertificateBinding certificates;
   private PathRules pathRules;
   private ServletScopeResolver servletScopes;
   private ValidationListener listener = new ValidationListener() {};
@@ -185,6 +194,7 @@ public final class TokenGateFilter implements Filter {
     extractor = new BearerTokenExtractor(config.allowQueryToken(), config.allowFormToken(), config.maxTokenLength());
     responses = new ErrorResponses(config.realm());
     dpop = new DpopGate(config);
+    certificates = new CertificateBinding(config);
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
     operatorLog.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
   }
@@ -459,6 +469,8 @@ public final class TokenGateFilter implements Filter {
     }
     try {
       ClientPrincipal principal = validator.validate(token.get());
+      // A certificate-bound token (RFC 8705 §3) is held to this request's client certificate, cached or not.
+      certificates.check(request, principal);
       try {
         dpop.checkBearer(principal);
       } catch (TokenRejectedException e) {
@@ -491,6 +503,8 @@ public final class TokenGateFilter implements Filter {
     ClientPrincipal principal;
     try {
       principal = validator.validate(token);
+      // Before the proof, whose jti is recorded as used only once everything else passed.
+      certificates.check(request, principal);
       dpop.checkProof(request, token, principal);
       dpop.offerNextNonce(request, response);
       return principal;
