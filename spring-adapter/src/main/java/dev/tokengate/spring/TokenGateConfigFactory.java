@@ -104,6 +104,10 @@ final class TokenGateConfigFactory {
     if (properties.getDpopNonceRotation() != null) {
       builder.dpopNonceRotation(properties.getDpopNonceRotation());
     }
+    builder.mtlsRequired(properties.isMtlsRequired());
+    if (properties.getMtlsClientCertificateHeader() != null && !properties.getMtlsClientCertificateHeader().isBlank()) {
+      builder.mtlsClientCertificateHeader(properties.getMtlsClientCertificateHeader());
+    }
     return builder;
   }
 
@@ -116,7 +120,8 @@ final class TokenGateConfigFactory {
     }
     try {
       return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()),
-          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce());
+          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce(),
+          entry.isMtlsRequired());
     } catch (IllegalArgumentException e) {
       throw invalid(prefix, e);
     }

@@ -183,6 +183,20 @@ public class TokenGateProperties {
   /** How often the DPoP nonce changes, 10s to 1h; default 5m. The current and the previous one are accepted. */
   private Duration dpopNonceRotation;
 
+  /**
+   * Whether tokens of tokengate.issuer must be certificate-bound (RFC 8705, a cnf.x5t#S256 claim); default false.
+   * Certificate-bound tokens are held to the request's TLS client certificate whatever this says. Each
+   * tokengate.issuers[N] entry has its own mtls-required.
+   */
+  private boolean mtlsRequired;
+
+  /**
+   * The request header a TLS-terminating reverse proxy puts the client certificate in (URL-encoded PEM as nginx's
+   * $ssl_client_escaped_cert, or RFC 9440's :base64:), for certificate-bound tokens. Unset (default): the certificate
+   * of the TLS connection (server.ssl.client-auth=want). Only set it when the proxy always sets or removes the header.
+   */
+  private String mtlsClientCertificateHeader;
+
   public String getIssuer() {
     return issuer;
   }
@@ -471,6 +485,22 @@ public class TokenGateProperties {
     this.dpopNonceRotation = dpopNonceRotation;
   }
 
+  public boolean isMtlsRequired() {
+    return mtlsRequired;
+  }
+
+  public void setMtlsRequired(boolean mtlsRequired) {
+    this.mtlsRequired = mtlsRequired;
+  }
+
+  public String getMtlsClientCertificateHeader() {
+    return mtlsClientCertificateHeader;
+  }
+
+  public void setMtlsClientCertificateHeader(String mtlsClientCertificateHeader) {
+    this.mtlsClientCertificateHeader = mtlsClientCertificateHeader;
+  }
+
   public Filter getFilter() {
     return filter;
   }
@@ -517,6 +547,17 @@ public class TokenGateProperties {
 
     /** Whether DPoP proofs for this issuer's tokens must carry a nonce this server issued; not inherited. */
     private boolean dpopNonce;
+
+    /** Whether this issuer's tokens must be certificate-bound (RFC 8705, cnf.x5t#S256); not inherited. */
+    private boolean mtlsRequired;
+
+    public boolean isMtlsRequired() {
+      return mtlsRequired;
+    }
+
+    public void setMtlsRequired(boolean mtlsRequired) {
+      this.mtlsRequired = mtlsRequired;
+    }
 
     public boolean isDpopNonce() {
       return dpopNonce;
