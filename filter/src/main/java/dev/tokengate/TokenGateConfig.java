@@ -122,6 +122,10 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code mtls-client-certificate-header}</td><td>none (off)</td><td>the request header a TLS-terminating
  *       reverse proxy puts the client certificate in, for certificate-bound tokens; see {@link
  *       Builder#mtlsClientCertificateHeader(String)}. Only where the proxy always sets or removes it</td></tr>
+ *   <tr><td>{@code resource-identifier}</td><td>none (off)</td><td>this API's resource identifier (RFC 9728), e.g.
+ *       {@code https://api.example.com}: the filter then serves its protected-resource metadata at {@code
+ *       /.well-known/oauth-protected-resource} (plus the identifier's path) and names it in every challenge's {@code
+ *       resource_metadata}; see {@link Builder#resourceIdentifier(URI)}</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -179,6 +183,7 @@ public final class TokenGateConfig {
   private final byte[] dpopNonceSecret;
   private final Duration dpopNonceRotation;
   private final String mtlsClientCertificateHeader;
+  private final URI resourceIdentifier;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -216,6 +221,7 @@ public final class TokenGateConfig {
     this.dpopNonceSecret = builder.dpopNonceSecret == null ? null : builder.dpopNonceSecret.clone();
     this.dpopNonceRotation = builder.dpopNonceRotation;
     this.mtlsClientCertificateHeader = builder.mtlsClientCertificateHeader;
+    this.resourceIdentifier = builder.resourceIdentifier;
     boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
     // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
     this.dpopReplayStore = builder.dpopReplayStore != null ? builder.dpopReplayStore
@@ -333,6 +339,7 @@ public final class TokenGateConfig {
         (b, v) -> b.dpopNonceRotation(SettingValues.duration("dpop-nonce-rotation", v)));
     readers.put("mtls-required", (b, v) -> b.mtlsRequired(SettingValues.bool("mtls-required", v)));
     readers.put("mtls-client-certificate-header", Builder::mtlsClientCertificateHeader);
+    readers.put("resource-identifier", (b, v) -> b.resourceIdentifier(uri("resource-identifier", v)));
     return readers;
   }
 
@@ -588,6 +595,15 @@ public final class TokenGateConfig {
   }
 
   /**
+   * This API's resource identifier (RFC 9728 §1.2); empty when no protected-resource metadata is served.
+   *
+   * @since 0.1.0
+   */
+  public Optional<URI> resourceIdentifier() {
+    return Optional.ofNullable(resourceIdentifier);
+  }
+
+  /**
    * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
    * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
    * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
@@ -612,6 +628,7 @@ public final class TokenGateConfig {
         + (trustedIssuers.stream().anyMatch(TrustedIssuer::mtlsRequired) ? ", mtls-required=" + trustedIssuers.stream()
             .filter(TrustedIssuer::mtlsRequired).map(TrustedIssuer::issuer).toList() : "")
         + (mtlsClientCertificateHeader == null ? "" : ", mtls-client-certificate-header=" + mtlsClientCertificateHeader)
+        + (resourceIdentifier == null ? "" : ", resource-identifier=" + resourceIdentifier)
         + "]";
   }
 
@@ -669,6 +686,7 @@ public final class TokenGateConfig {
     private boolean dpopNonceRotationSet;
     private boolean mtlsRequired;
     private String mtlsClientCertificateHeader;
+    private URI resourceIdentifier;
 
     private Builder() {}
 
@@ -1202,6 +1220,34 @@ public final class TokenGateConfig {
             + " set by the TLS-terminating proxy, such as X-Client-Cert; '" + header + "' carries something else");
       }
       this.mtlsClientCertificateHeader = header;
+      return this;
+    }
+
+    /**
+     * This API's resource identifier (setting {@code resource-identifier}, RFC 9728 §1.2): the URL clients call it by,
+     * e.g. {@code https://api.example.com} or {@code https://api.example.com/orders}; default none. When set, the
+     * filter serves the API's protected-resource metadata (RFC 9728 §3) at the identifier's well-known URL, {@code
+     * /.well-known/oauth-protected-resource} between its host and its path ({@code
+     * https://api.example.com/.well-known/oauth-protected-resource/orders}), for {@code GET} and {@code HEAD} to that
+     * exact path, without a token; and every {@code WWW-Authenticate} challenge names that URL in {@code
+     * resource_metadata} (§5.1). The well-known path must lie within the application (deployed at the root, or under
+     * a context path that begins it), else {@link TokenGateFilter#init} fails. RFC 9728 asks for an {@code https}
+     * identifier; {@code http} is accepted for tests on loopback.
+     *
+     * @since 0.1.0
+     */
+    public Builder resourceIdentifier(URI identifier) {
+      requireNonNull(identifier, "resourceIdentifier");
+      if (!isHttp(identifier) || identifier.getHost() == null || identifier.getRawQuery() != null
+          || identifier.getRawFragment() != null || identifier.getRawUserInfo() != null
+          || (identifier.getRawPath() != null && (identifier.getRawPath().contains("%")
+              || identifier.getRawPath().contains(";") || identifier.getRawPath().contains("//")
+              || identifier.getRawPath().contains("/.")))) {
+        throw new IllegalArgumentException("Setting 'resource-identifier' must be an absolute https URL without user"
+            + " info, query, fragment or encoded characters, such as https://api.example.com, was '" + identifier
+            + "'");
+      }
+      this.resourceIdentifier = identifier;
       return this;
     }
 

@@ -9,6 +9,7 @@ import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
 import dev.tokengate.internal.log.OperatorLog;
+import dev.tokengate.internal.metadata.ResourceMetadata;
 import dev.tokengate.internal.mtls.CertificateBinding;
 import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathPattern;
@@ -126,6 +127,10 @@ public final class TokenGateFilter implements Filter {
   private ErrorResponses responses;
   private DpopGate dpop;
   private CertificateBinding certificates;
+  /** RFC 9728 metadata; {@code null} when no resource identifier is set. */
+  private volatile ResourceMetadata metadata;
+  /** Scopes announced before {@link #init} made {@link #metadata}. */
+  private final java.util.Set<String> earlyScopes = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private PathRules pathRules;
   private ServletScopeResolver servletScopes;
   private ValidationListener listener = new ValidationListener() {};
@@ -160,6 +165,24 @@ public final class TokenGateFilter implements Filter {
     this.listener = requireNonNull(listener, "listener");
   }
 
+  /**
+   * Adds scopes to the {@code scopes_supported} of the protected-resource metadata this filter serves (RFC 9728, see
+   * {@link TokenGateConfig.Builder#resourceIdentifier}), beside those of the {@code scope-rules}: for frameworks whose
+   * handlers declare the scopes they need, e.g. {@link RequiredScope} on Spring MVC controllers. Announcing a scope
+   * only describes the API; it demands nothing. Thread-safe; before or after {@link #init}. Without a resource
+   * identifier it does nothing.
+   *
+   * @since 0.1.0
+   */
+  public void announceScopes(Collection<String> scopes) {
+    requireNonNull(scopes, "scopes");
+    earlyScopes.addAll(scopes);
+    ResourceMetadata served = metadata;
+    if (served != null) {
+      served.announce(scopes);
+    }
+  }
+
   /** The caller of an authenticated request, when this filter let it through. */
   public static Optional<ClientPrincipal> principal(ServletRequest request) {
     return request.getAttribute(PRINCIPAL_ATTRIBUTE) instanceof ClientPrincipal principal
@@ -192,7 +215,20 @@ public final class TokenGateFilter implements Filter {
       ownsValidator = true;
     }
     extractor = new BearerTokenExtractor(config.allowQueryToken(), config.allowFormToken(), config.maxTokenLength());
-    responses = new ErrorResponses(config.realm());
+    if (config.resourceIdentifier().isPresent()) {
+      try {
+        ResourceMetadata served = new ResourceMetadata(config, filterConfig.getServletContext() == null ? ""
+            : filterConfig.getServletContext().getContextPath());
+        served.announceRules(config.scopeRules());
+        metadata = served;
+        // After publishing it: a scope announced meanwhile is in earlyScopes, or reached the published document.
+        served.announce(earlyScopes);
+      } catch (IllegalStateException e) {
+        throw new ServletException("tokengate filter '" + filterConfig.getFilterName() + "' is misconfigured: "
+            + e.getMessage(), e);
+      }
+    }
+    responses = new ErrorResponses(config.realm(), metadata == null ? null : metadata.challengeParameter());
     dpop = new DpopGate(config);
     certificates = new CertificateBinding(config);
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
@@ -349,6 +385,12 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     String path = pathWithinApplication(request);
+    ResourceMetadata served = metadata;
+    if (served != null && served.serves(request, path)) {
+      // Answered here, never passed on: the metadata path reaches no handler, with or without a token.
+      served.answer(request, response);
+      return;
+    }
     if (isPublic(path, request.getHttpServletMapping(), request.getMethod())) {
       chain.doFilter(request, response);
       return;
