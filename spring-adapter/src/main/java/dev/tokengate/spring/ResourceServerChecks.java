@@ -52,7 +52,7 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
       refuseMtls(beanFactory, "'tokengate.filter.enabled' is false, so Spring Security's oauth2ResourceServer()"
           + " validates tokens with tokengate's JwtDecoder",
           "Remove 'tokengate.filter.enabled' (and oauth2ResourceServer() from your chains) to let tokengate's filter"
-              + " check client certificates, or remove the setting.");
+              + " check client certificates and serve protected-resource metadata, or remove the setting.");
     }
     if (!filterEnabled && resourceServerChains.isEmpty()) {
       throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Property 'tokengate.filter.enabled'"
@@ -82,6 +82,11 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
             + issuers.get(i).issuer() + " (tokengate.mtls-required or tokengate.issuers[N].mtls-required), but " + why + ", which is handed the token alone and"
             + " cannot see the client certificate", action, null);
       }
+    }
+    if (validator.config().resourceIdentifier().isPresent()) {
+      throw new InvalidTokenGatePropertyException("tokengate.resource-identifier", "Property"
+          + " 'tokengate.resource-identifier' is set, but " + why + ": tokengate serves protected-resource metadata"
+          + " (RFC 9728) and names it in its challenges in its servlet filter only", action, null);
     }
     if (validator.config().mtlsClientCertificateHeader().isPresent()) {
       throw new InvalidTokenGatePropertyException("tokengate.mtls-client-certificate-header", "Property"

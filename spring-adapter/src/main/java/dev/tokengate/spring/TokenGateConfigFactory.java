@@ -105,6 +105,9 @@ final class TokenGateConfigFactory {
       builder.dpopNonceRotation(properties.getDpopNonceRotation());
     }
     builder.mtlsRequired(properties.isMtlsRequired());
+    if (properties.getResourceIdentifier() != null) {
+      builder.resourceIdentifier(properties.getResourceIdentifier());
+    }
     if (properties.getMtlsClientCertificateHeader() != null && !properties.getMtlsClientCertificateHeader().isBlank()) {
       builder.mtlsClientCertificateHeader(properties.getMtlsClientCertificateHeader());
     }

@@ -197,6 +197,13 @@ public class TokenGateProperties {
    */
   private String mtlsClientCertificateHeader;
 
+  /**
+   * This API's resource identifier (RFC 9728), the URL clients call it by, e.g. https://api.example.com: tokengate's
+   * filter then serves the protected-resource metadata at /.well-known/oauth-protected-resource (followed by the
+   * identifier's path) and names it in every WWW-Authenticate challenge (resource_metadata). Unset: off.
+   */
+  private URI resourceIdentifier;
+
   public String getIssuer() {
     return issuer;
   }
@@ -499,6 +506,14 @@ public class TokenGateProperties {
 
   public void setMtlsClientCertificateHeader(String mtlsClientCertificateHeader) {
     this.mtlsClientCertificateHeader = mtlsClientCertificateHeader;
+  }
+
+  public URI getResourceIdentifier() {
+    return resourceIdentifier;
+  }
+
+  public void setResourceIdentifier(URI resourceIdentifier) {
+    this.resourceIdentifier = resourceIdentifier;
   }
 
   public Filter getFilter() {

@@ -108,6 +108,17 @@ class SpringSecurityStartupChecksTest {
     }
 
     @Test
+    void filterDisabled_withAResourceIdentifier_failsSayingOnlyTheFilterServesMetadata() {
+      runner.withPropertyValues("tokengate.filter.enabled=false",
+              "tokengate.resource-identifier=https://api.example.com")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> assertThat(analysis(context)
+              .getDescription()).isEqualTo("tokengate is misconfigured: Property 'tokengate.resource-identifier' is"
+                  + " set, but 'tokengate.filter.enabled' is false, so Spring Security's oauth2ResourceServer()"
+                  + " validates tokens with tokengate's JwtDecoder: tokengate serves protected-resource metadata"
+                  + " (RFC 9728) and names it in its challenges in its servlet filter only"));
+    }
+
+    @Test
     void withTokengatesFilter_andMtls_starts() {
       runner.withPropertyValues("tokengate.mtls-required=true", "tokengate.mtls-client-certificate-header=X-Cert")
           .withUserConfiguration(PlainChain.class).run(context -> assertThat(context).hasNotFailed());
@@ -210,6 +221,14 @@ class SpringSecurityStartupChecksTest {
                 + " cannot see the client certificate");
             assertThat(analysis.getAction()).contains("servlet filter only");
           });
+    }
+
+    @Test
+    void resourceIdentifier_failsSayingOnlyTheServletFilterServesMetadata() {
+      runner.withUserConfiguration(ReactiveResourceServerChain.class)
+          .withPropertyValues("tokengate.resource-identifier=https://api.example.com")
+          .run(context -> assertThat(analysis(context).getDescription()).startsWith("tokengate is misconfigured:"
+              + " Property 'tokengate.resource-identifier' is set, but this is a reactive (WebFlux) application"));
     }
 
     @Test

@@ -46,13 +46,8 @@ public final class ResourceMetadata {
    */
   public ResourceMetadata(TokenGateConfig config, String contextPath) {
     this.resource = config.resourceIdentifier().orElseThrow();
-    String resourcePath = resource.getRawPath() == null ? "" : resource.getRawPath();
-    while (resourcePath.endsWith("/")) {
-      resourcePath = resourcePath.substring(0, resourcePath.length() - 1);
-    }
-    String wellKnownPath = WELL_KNOWN + resourcePath;
-    this.url = resource.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + resource.getRawAuthority()
-        + wellKnownPath;
+    String wellKnownPath = wellKnownPath(resource);
+    this.url = urlOf(resource);
     String context = contextPath == null ? "" : contextPath;
     if (!context.isEmpty() && !wellKnownPath.startsWith(context + "/")) {
       throw new IllegalStateException("Setting 'resource-identifier' (" + resource + ") puts the protected-resource"
@@ -64,6 +59,26 @@ public final class ResourceMetadata {
     this.requestUri = wellKnownPath;
     this.document = document(config);
     render();
+  }
+
+  /** The path of the resource's metadata (§3.1): the well-known prefix, then its path without a terminating slash. */
+  private static String wellKnownPath(URI resource) {
+    String resourcePath = resource.getRawPath() == null ? "" : resource.getRawPath();
+    while (resourcePath.endsWith("/")) {
+      resourcePath = resourcePath.substring(0, resourcePath.length() - 1);
+    }
+    return WELL_KNOWN + resourcePath;
+  }
+
+  /** The URL of the resource's metadata, e.g. {@code https://api.example.com/.well-known/oauth-protected-resource}. */
+  public static String urlOf(URI resource) {
+    return resource.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + resource.getRawAuthority()
+        + wellKnownPath(resource);
+  }
+
+  /** The challenge parameter naming the metadata of {@code resource}: {@code resource_metadata="<url>"}. */
+  public static String challengeParameterOf(URI resource) {
+    return "resource_metadata=\"" + urlOf(resource) + "\"";
   }
 
   private static Map<String, Object> document(TokenGateConfig config) {
@@ -123,7 +138,7 @@ public final class ResourceMetadata {
 
   /** The challenge parameter naming the metadata: {@code resource_metadata="<url>"}. */
   public String challengeParameter() {
-    return "resource_metadata=\"" + url + "\"";
+    return challengeParameterOf(resource);
   }
 
   /** Whether the request asks for the document: exactly its path, raw and resolved. */
