@@ -83,6 +83,11 @@ import org.slf4j.LoggerFactory;
  * {@link TokenGateConfig.Builder#mtlsClientCertificateHeader(String) mtls-client-certificate-header}. A token bound
  * both to a certificate and to a DPoP key must satisfy both.
  *
+ * <p><b>Protected-resource metadata.</b> With {@link TokenGateConfig.Builder#resourceIdentifier(java.net.URI)
+ * resource-identifier} set, the filter itself answers {@code GET} and {@code HEAD} to exactly the identifier's
+ * well-known path ({@code /.well-known/oauth-protected-resource}, RFC 9728) with the metadata document, without a
+ * token and without passing the request on, and every challenge carries {@code resource_metadata}.
+ *
  * <p><b>Request firewall.</b> Before anything is matched, a request whose raw path is not in one normal form is
  * refused with 400 and a JSON body, without a challenge: path parameters ({@code ;}), encoded {@code . / \ % ;}
  * or control characters, a backslash, {@code //}, a segment ending in a dot ({@code .}, {@code ..}, {@code name.}),
