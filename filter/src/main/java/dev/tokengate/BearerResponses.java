@@ -2,6 +2,8 @@ package dev.tokengate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tokengate.internal.metadata.ResourceMetadata;
+
 import dev.tokengate.internal.http.ErrorResponses;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -55,17 +57,30 @@ public final class BearerResponses {
    * @throws IllegalArgumentException if {@code realm} is empty or has a character a quoted-string cannot hold as is
    */
   public static BearerResponses forRealm(String realm) {
-    return new BearerResponses(realm);
+    return new BearerResponses(realm, null);
   }
 
-  private BearerResponses(String realm) {
+  /**
+   * Answers exactly as a {@link TokenGateFilter} with {@code config} does: its {@link TokenGateConfig#realm() realm},
+   * and, with a {@link TokenGateConfig#resourceIdentifier() resource identifier}, {@code resource_metadata="…"} (RFC
+   * 9728 §5.1) in every challenge.
+   *
+   * @since 0.1.0
+   */
+  public static BearerResponses forConfig(TokenGateConfig config) {
+    requireNonNull(config, "config");
+    return new BearerResponses(config.realm(),
+        config.resourceIdentifier().map(ResourceMetadata::challengeParameterOf).orElse(null));
+  }
+
+  private BearerResponses(String realm, String extraParameter) {
     requireNonNull(realm, "realm");
     if (realm.isEmpty() || !realm.chars().allMatch(c -> c >= 0x20 && c <= 0x7e && c != '"' && c != '\\')) {
       throw new IllegalArgumentException(
           "realm must be printable ASCII without quotes or backslashes, was '" + realm + "'");
     }
     this.realm = realm;
-    this.responses = new ErrorResponses(realm);
+    this.responses = new ErrorResponses(realm, extraParameter);
   }
 
   /**

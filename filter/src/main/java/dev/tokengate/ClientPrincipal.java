@@ -35,10 +35,15 @@ public final class ClientPrincipal implements Principal {
   private volatile Map<String, Object> claims;
   /** Where the claims come from until they are copied; {@code null} after. */
   private volatile Supplier<Map<String, Object>> pendingClaims;
+  /**
+   * The token's {@code cnf.x5t#S256} (RFC 8705 §3.1), {@code null} when it is not certificate-bound: kept beside the
+   * claims so that the filter checks the binding on every request without reading the claims again.
+   */
+  private final String certificateThumbprint;
 
   static {
     // The non-public construction path for the validator (see Principals): claims read from the token on demand.
-    dev.tokengate.internal.token.Principals.install(ClientPrincipal::new);
+    dev.tokengate.internal.token.Principals.install(ClientPrincipal::new, principal -> principal.certificateThumbprint);
   }
 
   /**
@@ -68,6 +73,8 @@ public final class ClientPrincipal implements Principal {
     this.scopes = Set.copyOf(scopes);
     this.expiresAt = requireNonNull(expiresAt, "expiresAt");
     this.claims = deepCopy(claims);
+    this.certificateThumbprint = this.claims.get("cnf") instanceof Map<?, ?> cnf
+        && cnf.get("x5t#S256") instanceof String thumbprint ? thumbprint : null;
   }
 
   /**
@@ -75,7 +82,7 @@ public final class ClientPrincipal implements Principal {
    * them, then deep-copied like the public constructor's. The collections must be immutable already: they are kept.
    */
   private ClientPrincipal(String clientId, String subject, String issuer, Set<String> audiences, Set<String> scopes,
-      Instant expiresAt, Supplier<Map<String, Object>> claims) {
+      Instant expiresAt, Supplier<Map<String, Object>> claims, String certificateThumbprint) {
     this.clientId = requireNonNull(clientId, "clientId");
     this.subject = subject;
     this.issuer = requireNonNull(issuer, "issuer");
@@ -83,6 +90,7 @@ public final class ClientPrincipal implements Principal {
     this.scopes = requireNonNull(scopes, "scopes");
     this.expiresAt = requireNonNull(expiresAt, "expiresAt");
     this.pendingClaims = requireNonNull(claims, "claims");
+    this.certificateThumbprint = certificateThumbprint;
   }
 
   /** The calling client's id, e.g. {@code orders-service}. Also {@link #getName()}. */

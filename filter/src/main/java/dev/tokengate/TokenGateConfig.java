@@ -128,6 +128,16 @@ import java.util.regex.Pattern;
  *       the same on every instance, so that any instance accepts another's nonce</td></tr>
  *   <tr><td>{@code dpop-nonce-rotation}</td><td>5m</td><td>how often the nonce changes, 10s to 1h; the current
  *       and the previous one are accepted</td></tr>
+ *   <tr><td>{@code mtls-required}, {@code issuers[N].mtls-required}</td><td>{@code false}</td><td>whether the
+ *       issuer's tokens must be certificate-bound (RFC 8705 §3, {@code cnf.x5t#S256}); a bound token is held to the
+ *       request's TLS client certificate whatever this says</td></tr>
+ *   <tr><td>{@code mtls-client-certificate-header}</td><td>none (off)</td><td>the request header a TLS-terminating
+ *       reverse proxy puts the client certificate in, for certificate-bound tokens; see {@link
+ *       Builder#mtlsClientCertificateHeader(String)}. Only where the proxy always sets or removes it</td></tr>
+ *   <tr><td>{@code resource-identifier}</td><td>none (off)</td><td>this API's resource identifier (RFC 9728), e.g.
+ *       {@code https://api.example.com}: the filter then serves its protected-resource metadata at {@code
+ *       /.well-known/oauth-protected-resource} (plus the identifier's path) and names it in every challenge's {@code
+ *       resource_metadata}; see {@link Builder#resourceIdentifier(URI)}</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -142,7 +152,8 @@ public final class TokenGateConfig {
   private static final int MIN_SHARED_SECRET_BYTES = 32;
   private static final int DEFAULT_TOKEN_CACHE_SIZE = 10_000;
   private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
-  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce)");
+  private static final Pattern ISSUER_ENTRY = Pattern.compile(
+      "issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce|mtls-required)");
   static final List<String> DEFAULT_DPOP_ALGORITHMS =
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
   /**
@@ -196,6 +207,8 @@ public final class TokenGateConfig {
   private boolean replayStoreClosed;
   private final byte[] dpopNonceSecret;
   private final Duration dpopNonceRotation;
+  private final String mtlsClientCertificateHeader;
+  private final URI resourceIdentifier;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -232,6 +245,8 @@ public final class TokenGateConfig {
     this.dpopExternalBaseUrl = builder.dpopExternalBaseUrl;
     this.dpopNonceSecret = builder.dpopNonceSecret == null ? null : builder.dpopNonceSecret.clone();
     this.dpopNonceRotation = builder.dpopNonceRotation;
+    this.mtlsClientCertificateHeader = builder.mtlsClientCertificateHeader;
+    this.resourceIdentifier = builder.resourceIdentifier;
     boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
     // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
     this.ownsReplayStore = builder.providedReplayStore != null;
@@ -295,7 +310,8 @@ public final class TokenGateConfig {
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce");
+            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce,"
+            + " issuers[N].mtls-required");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
@@ -322,9 +338,12 @@ public final class TokenGateConfig {
     DpopMode dpopMode = dpopModeText.isEmpty() ? DpopMode.OFF : dpopMode(prefix + "dpop-mode", dpopModeText);
     String dpopNonceText = entry.getOrDefault("dpop-nonce", "");
     boolean dpopNonce = !dpopNonceText.isEmpty() && SettingValues.bool(prefix + "dpop-nonce", dpopNonceText);
+    String mtlsRequiredText = entry.getOrDefault("mtls-required", "");
+    boolean mtlsRequired =
+        !mtlsRequiredText.isEmpty() && SettingValues.bool(prefix + "mtls-required", mtlsRequiredText);
     try {
       return new TrustedIssuer(issuer, SettingValues.list(entry.getOrDefault("audiences", "")), jwksUri, dpopMode,
-          dpopNonce);
+          dpopNonce, mtlsRequired);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Setting '" + prefix + e.getMessage().substring(1), e);
     }
@@ -378,6 +397,9 @@ public final class TokenGateConfig {
     readers.put("dpop-nonce-secret", (b, v) -> b.dpopNonceSecret(v.getBytes(StandardCharsets.UTF_8)));
     readers.put("dpop-nonce-rotation",
         (b, v) -> b.dpopNonceRotation(SettingValues.duration("dpop-nonce-rotation", v)));
+    readers.put("mtls-required", (b, v) -> b.mtlsRequired(SettingValues.bool("mtls-required", v)));
+    readers.put("mtls-client-certificate-header", Builder::mtlsClientCertificateHeader);
+    readers.put("resource-identifier", (b, v) -> b.resourceIdentifier(uri("resource-identifier", v)));
     return readers;
   }
 
@@ -623,6 +645,25 @@ public final class TokenGateConfig {
   }
 
   /**
+   * The request header a TLS-terminating proxy forwards the client certificate in; empty when the certificate is read
+   * from the TLS connection itself (the servlet request attribute {@code jakarta.servlet.request.X509Certificate}).
+   *
+   * @since 0.1.0
+   */
+  public Optional<String> mtlsClientCertificateHeader() {
+    return Optional.ofNullable(mtlsClientCertificateHeader);
+  }
+
+  /**
+   * This API's resource identifier (RFC 9728 §1.2); empty when no protected-resource metadata is served.
+   *
+   * @since 0.1.0
+   */
+  public Optional<URI> resourceIdentifier() {
+    return Optional.ofNullable(resourceIdentifier);
+  }
+
+  /**
    * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
    * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
    * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
@@ -645,6 +686,10 @@ public final class TokenGateConfig {
             + (dpopExternalBaseUrl == null ? "(none)" : dpopExternalBaseUrl) + ", dpop-replay-store="
             + dpopReplayStoreName
             + (dpopNonceSecret == null ? "" : ", dpop-nonce-secret=(set), dpop-nonce-rotation=" + dpopNonceRotation))
+        + (trustedIssuers.stream().anyMatch(TrustedIssuer::mtlsRequired) ? ", mtls-required=" + trustedIssuers.stream()
+            .filter(TrustedIssuer::mtlsRequired).map(TrustedIssuer::issuer).toList() : "")
+        + (mtlsClientCertificateHeader == null ? "" : ", mtls-client-certificate-header=" + mtlsClientCertificateHeader)
+        + (resourceIdentifier == null ? "" : ", resource-identifier=" + resourceIdentifier)
         + "]";
   }
 
@@ -705,6 +750,9 @@ public final class TokenGateConfig {
     private byte[] dpopNonceSecret;
     private Duration dpopNonceRotation = Duration.ofMinutes(5);
     private boolean dpopNonceRotationSet;
+    private boolean mtlsRequired;
+    private String mtlsClientCertificateHeader;
+    private URI resourceIdentifier;
 
     private Builder() {}
 
@@ -1258,6 +1306,90 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Whether tokens of the issuer set with {@link #issuer(String)} must be certificate-bound (setting {@code
+     * mtls-required}, RFC 8705 §3); default false. When true, a token of that issuer without a {@code cnf.x5t#S256}
+     * claim is refused with 401 {@code invalid_token}. A token that is certificate-bound is checked against the
+     * request's TLS client certificate whatever this says. Issuers added with {@link #trustedIssuer(TrustedIssuer)}
+     * have their own, {@link TrustedIssuer#withMtlsRequired(boolean)}.
+     *
+     * @since 0.1.0
+     */
+    public Builder mtlsRequired(boolean required) {
+      this.mtlsRequired = required;
+      return this;
+    }
+
+    /**
+     * The request header a TLS-terminating reverse proxy puts the client's certificate in (setting {@code
+     * mtls-client-certificate-header}); default none: the certificate is read from the request's own TLS connection
+     * (the servlet attribute {@code jakarta.servlet.request.X509Certificate}), which needs the container itself to
+     * ask for client certificates.
+     *
+     * <p>When set, only this header is read, never the connection's certificate (which would then be the proxy's own),
+     * and it must hold exactly one certificate, in one of two forms: the URL-encoded PEM of nginx's {@code
+     * $ssl_client_escaped_cert} and Envoy's {@code %DOWNSTREAM_PEER_CERT%} ({@code -----BEGIN%20CERTIFICATE-----...},
+     * percent-decoding only: a {@code +} stays a {@code +}), or RFC 9440's {@code Client-Cert} form, the base64 DER
+     * between colons ({@code :MIIB...:}). An empty value means the client presented none. Anything else, or the
+     * header twice, refuses a certificate-bound token with 401 {@code invalid_token}.
+     *
+     * <p><b>Only set this when every request reaches the application through that proxy, and the proxy sets the
+     * header itself or removes it from what clients send</b>: otherwise a client could write any certificate into it,
+     * and a stolen certificate-bound token would work with the victim's public certificate.
+     *
+     * @param name the header's name, e.g. {@code X-Client-Cert} or {@code Client-Cert}
+     * @since 0.1.0
+     */
+    public Builder mtlsClientCertificateHeader(String name) {
+      requireNonNull(name, "mtlsClientCertificateHeader");
+      String header = name.strip();
+      if (header.isEmpty() || !header.chars().allMatch(Builder::isTokenChar)) {
+        throw new IllegalArgumentException("Setting 'mtls-client-certificate-header' must be an HTTP header name"
+            + " such as X-Client-Cert, was '" + name + "'");
+      }
+      if (Set.of("authorization", "dpop", "cookie", "host", "content-length", "content-type", "transfer-encoding")
+          .contains(header.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("Setting 'mtls-client-certificate-header' must name a header of its own,"
+            + " set by the TLS-terminating proxy, such as X-Client-Cert; '" + header + "' carries something else");
+      }
+      this.mtlsClientCertificateHeader = header;
+      return this;
+    }
+
+    /**
+     * This API's resource identifier (setting {@code resource-identifier}, RFC 9728 §1.2): the URL clients call it by,
+     * e.g. {@code https://api.example.com} or {@code https://api.example.com/orders}; default none. When set, the
+     * filter serves the API's protected-resource metadata (RFC 9728 §3) at the identifier's well-known URL, {@code
+     * /.well-known/oauth-protected-resource} between its host and its path ({@code
+     * https://api.example.com/.well-known/oauth-protected-resource/orders}), for {@code GET} and {@code HEAD} to that
+     * exact path, without a token; and every {@code WWW-Authenticate} challenge names that URL in {@code
+     * resource_metadata} (§5.1). The well-known path must lie within the application (deployed at the root, or under
+     * a context path that begins it), else {@link TokenGateFilter#init} fails. RFC 9728 asks for an {@code https}
+     * identifier; {@code http} is accepted for tests on loopback.
+     *
+     * @since 0.1.0
+     */
+    public Builder resourceIdentifier(URI identifier) {
+      requireNonNull(identifier, "resourceIdentifier");
+      if (!isHttp(identifier) || identifier.getHost() == null || identifier.getRawQuery() != null
+          || identifier.getRawFragment() != null || identifier.getRawUserInfo() != null
+          || (identifier.getRawPath() != null && (identifier.getRawPath().contains("%")
+              || identifier.getRawPath().contains(";") || identifier.getRawPath().contains("//")
+              || identifier.getRawPath().contains("/.")))) {
+        throw new IllegalArgumentException("Setting 'resource-identifier' must be an absolute https URL without user"
+            + " info, query, fragment or encoded characters, such as https://api.example.com, was '" + identifier
+            + "'");
+      }
+      this.resourceIdentifier = identifier;
+      return this;
+    }
+
+    /** RFC 9110 §5.6.2 {@code tchar}: the characters of a header name. */
+    private static boolean isTokenChar(int c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    /**
      * Checks that the settings fit together and builds the configuration.
      *
      * @throws IllegalStateException naming the setting and the fix, when a required setting is missing or two
@@ -1307,6 +1439,10 @@ public final class TokenGateConfig {
             + ": add the HS algorithm your issuer signs with to 'algorithms'");
       }
       checkDpopSettings();
+      if (mtlsRequired && issuer == null) {
+        throw new IllegalStateException("Setting 'mtls-required' applies to the issuer set with 'issuer', which is not"
+            + " set: set 'issuers[N].mtls-required' for each issuer whose tokens must be certificate-bound");
+      }
       providedReplayStore = null;
       if (dpopReplayStoreProvider != null) {
         // Made last, once every other setting is known good, so that a refused configuration leaves no connection.
@@ -1428,7 +1564,7 @@ public final class TokenGateConfig {
       List<TrustedIssuer> all = new ArrayList<>();
       if (issuer != null) {
         all.add(new TrustedIssuer(issuer, List.copyOf(audiences), Optional.ofNullable(jwksUri),
-            dpopMode == null ? DpopMode.OFF : dpopMode, dpopNonce));
+            dpopMode == null ? DpopMode.OFF : dpopMode, dpopNonce, mtlsRequired));
       }
       for (TrustedIssuer entry : extraIssuers) {
         all.add(entry.audiences().isEmpty() ? entry.withAudiences(List.copyOf(audiences)) : entry);

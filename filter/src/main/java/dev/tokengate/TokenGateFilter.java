@@ -9,6 +9,8 @@ import dev.tokengate.internal.http.BearerTokenExtractor;
 import dev.tokengate.internal.http.ErrorResponses;
 import dev.tokengate.internal.http.RequestFirewall;
 import dev.tokengate.internal.log.OperatorLog;
+import dev.tokengate.internal.metadata.ResourceMetadata;
+import dev.tokengate.internal.mtls.CertificateBinding;
 import dev.tokengate.internal.scope.FilterCoverage;
 import dev.tokengate.internal.scope.PathPattern;
 import dev.tokengate.internal.scope.PathRules;
@@ -74,6 +76,18 @@ import org.slf4j.LoggerFactory;
  * {@code getUserPrincipal()} returning the {@link ClientPrincipal}, {@code getRemoteUser()} the client id, {@code
  * getAuthType()} {@code "Bearer"}, and {@code isUserInRole(scope)} true for each scope of the token.
  *
+ * <p><b>Certificate-bound tokens.</b> A token with a {@code cnf.x5t#S256} claim (RFC 8705 §3) is accepted only when
+ * the request's TLS client certificate has that SHA-256 thumbprint, on every request, a token served from the
+ * validated-token cache included; otherwise 401 {@code invalid_token}. No setting turns this off. The certificate is
+ * the connection's (the container must ask for client certificates), or the one a TLS-terminating proxy forwards in
+ * {@link TokenGateConfig.Builder#mtlsClientCertificateHeader(String) mtls-client-certificate-header}. A token bound
+ * both to a certificate and to a DPoP key must satisfy both.
+ *
+ * <p><b>Protected-resource metadata.</b> With {@link TokenGateConfig.Builder#resourceIdentifier(java.net.URI)
+ * resource-identifier} set, the filter itself answers {@code GET} and {@code HEAD} to exactly the identifier's
+ * well-known path ({@code /.well-known/oauth-protected-resource}, RFC 9728) with the metadata document, without a
+ * token and without passing the request on, and every challenge carries {@code resource_metadata}.
+ *
  * <p><b>Request firewall.</b> Before anything is matched, a request whose raw path is not in one normal form is
  * refused with 400 and a JSON body, without a challenge: path parameters ({@code ;}), encoded {@code . / \ % ;}
  * or control characters, a backslash, {@code //}, a segment ending in a dot ({@code .}, {@code ..}, {@code name.}),
@@ -117,6 +131,11 @@ public final class TokenGateFilter implements Filter {
   private BearerTokenExtractor extractor;
   private ErrorResponses responses;
   private DpopGate dpop;
+  private CertificateBinding certificates;
+  /** RFC 9728 metadata; {@code null} when no resource identifier is set. */
+  private volatile ResourceMetadata metadata;
+  /** Scopes announced before {@link #init} made {@link #metadata}. */
+  private final java.util.Set<String> earlyScopes = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private PathRules pathRules;
   private ServletScopeResolver servletScopes;
   private ValidationListener listener = new ValidationListener() {};
@@ -149,6 +168,24 @@ public final class TokenGateFilter implements Filter {
   public TokenGateFilter(TokenValidator validator, ValidationListener listener) {
     this(validator);
     this.listener = requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Adds scopes to the {@code scopes_supported} of the protected-resource metadata this filter serves (RFC 9728, see
+   * {@link TokenGateConfig.Builder#resourceIdentifier}), beside those of the {@code scope-rules}: for frameworks whose
+   * handlers declare the scopes they need, e.g. {@link RequiredScope} on Spring MVC controllers. Announcing a scope
+   * only describes the API; it demands nothing. Thread-safe; before or after {@link #init}. Without a resource
+   * identifier it does nothing.
+   *
+   * @since 0.1.0
+   */
+  public void announceScopes(Collection<String> scopes) {
+    requireNonNull(scopes, "scopes");
+    earlyScopes.addAll(scopes);
+    ResourceMetadata served = metadata;
+    if (served != null) {
+      served.announce(scopes);
+    }
   }
 
   /** The caller of an authenticated request, when this filter let it through. */
@@ -191,8 +228,22 @@ public final class TokenGateFilter implements Filter {
       ownsValidator = true;
     }
     extractor = new BearerTokenExtractor(config.allowQueryToken(), config.allowFormToken(), config.maxTokenLength());
-    responses = new ErrorResponses(config.realm());
+    if (config.resourceIdentifier().isPresent()) {
+      try {
+        ResourceMetadata served = new ResourceMetadata(config, filterConfig.getServletContext() == null ? ""
+            : filterConfig.getServletContext().getContextPath());
+        served.announceRules(config.scopeRules());
+        metadata = served;
+        // After publishing it: a scope announced meanwhile is in earlyScopes, or reached the published document.
+        served.announce(earlyScopes);
+      } catch (IllegalStateException e) {
+        throw new ServletException("tokengate filter '" + filterConfig.getFilterName() + "' is misconfigured: "
+            + e.getMessage(), e);
+      }
+    }
+    responses = new ErrorResponses(config.realm(), metadata == null ? null : metadata.challengeParameter());
     dpop = new DpopGate(config);
+    certificates = new CertificateBinding(config);
     pathRules = new PathRules(config.publicPaths(), config.scopeRules());
     operatorLog.info("tokengate protects '{}' with {}", filterConfig.getFilterName(), config);
   }
@@ -347,6 +398,12 @@ public final class TokenGateFilter implements Filter {
       return;
     }
     String path = pathWithinApplication(request);
+    ResourceMetadata served = metadata;
+    if (served != null && served.serves(request, path)) {
+      // Answered here, never passed on: the metadata path reaches no handler, with or without a token.
+      served.answer(request, response);
+      return;
+    }
     if (isPublic(path, request.getHttpServletMapping(), request.getMethod())) {
       chain.doFilter(request, response);
       return;
@@ -467,6 +524,8 @@ public final class TokenGateFilter implements Filter {
     }
     try {
       ClientPrincipal principal = validator.validate(token.get());
+      // A certificate-bound token (RFC 8705 §3) is held to this request's client certificate, cached or not.
+      certificates.check(request, principal);
       try {
         dpop.checkBearer(principal);
       } catch (TokenRejectedException e) {
@@ -499,6 +558,8 @@ public final class TokenGateFilter implements Filter {
     ClientPrincipal principal;
     try {
       principal = validator.validate(token);
+      // Before the proof, whose jti is recorded as used only once everything else passed.
+      certificates.check(request, principal);
       dpop.checkProof(request, token, principal);
       dpop.offerNextNonce(request, response);
       return principal;

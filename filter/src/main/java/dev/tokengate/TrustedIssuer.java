@@ -15,7 +15,8 @@ import java.util.Optional;
  * {@code issuer}, {@code audiences} and {@code jwks-uri} stay the simple way to trust one.
  *
  * <p>As settings, entry {@code N} is written {@code issuers[N].issuer}, {@code issuers[N].audiences}, {@code
- * issuers[N].jwks-uri} and {@code issuers[N].dpop}: {@code web.xml} init-params by those names, Spring Boot properties {@code
+ * issuers[N].jwks-uri}, {@code issuers[N].dpop-mode}, {@code issuers[N].dpop-nonce} and {@code
+ * issuers[N].mtls-required}: {@code web.xml} init-params by those names, Spring Boot properties {@code
  * tokengate.issuers[N].issuer} and so on. In code:
  *
  * <pre>{@code
@@ -37,9 +38,12 @@ import java.util.Optional;
  *     {@link DpopMode#OFF} by default
  * @param dpopNonce whether DPoP proofs for this issuer's tokens must carry a nonce this server issued (RFC 9449 §9;
  *     setting {@code issuers[N].dpop-nonce}); {@code false} by default
+ * @param mtlsRequired whether this issuer's tokens must be certificate-bound (RFC 8705 §3, a {@code cnf.x5t#S256}
+ *     claim; setting {@code issuers[N].mtls-required}); {@code false} by default. A certificate-bound token is held
+ *     to the request's TLS client certificate whatever this says; this refuses the tokens that are not bound.
  */
 public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri, DpopMode dpopMode,
-    boolean dpopNonce) {
+    boolean dpopNonce, boolean mtlsRequired) {
   /** Checks each component; the messages name the setting, e.g. {@code issuer}. */
   public TrustedIssuer {
     requireNonNull(issuer, "issuer");
@@ -66,29 +70,36 @@ public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI>
     }
   }
 
+  /** An issuer whose tokens need not be certificate-bound; see the record's components. */
+  public TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri, DpopMode dpopMode,
+      boolean dpopNonce) {
+    this(issuer, audiences, jwksUri, dpopMode, dpopNonce, false);
+  }
+
   /** An issuer without DPoP ({@link DpopMode#OFF}); see the record's components. */
   public TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri) {
-    this(issuer, audiences, jwksUri, DpopMode.OFF, false);
+    this(issuer, audiences, jwksUri, DpopMode.OFF, false, false);
   }
 
   /** An issuer without DPoP nonces; see the record's components. */
   public TrustedIssuer(String issuer, List<String> audiences, Optional<URI> jwksUri, DpopMode dpopMode) {
-    this(issuer, audiences, jwksUri, dpopMode, false);
+    this(issuer, audiences, jwksUri, dpopMode, false, false);
   }
 
   /** An issuer with these audiences (none: see {@link #audiences()}), its JWKS URL discovered. */
   public static TrustedIssuer of(String issuer, String... audiences) {
-    return new TrustedIssuer(issuer, Arrays.asList(audiences), Optional.empty(), DpopMode.OFF, false);
+    return new TrustedIssuer(issuer, Arrays.asList(audiences), Optional.empty(), DpopMode.OFF, false, false);
   }
 
   /** This issuer with its JWKS URL set rather than discovered. */
   public TrustedIssuer withJwksUri(URI uri) {
-    return new TrustedIssuer(issuer, audiences, Optional.of(requireNonNull(uri, "jwksUri")), dpopMode, dpopNonce);
+    return new TrustedIssuer(issuer, audiences, Optional.of(requireNonNull(uri, "jwksUri")), dpopMode, dpopNonce,
+        mtlsRequired);
   }
 
   /** This issuer with these audiences instead. */
   public TrustedIssuer withAudiences(List<String> newAudiences) {
-    return new TrustedIssuer(issuer, newAudiences, jwksUri, dpopMode, dpopNonce);
+    return new TrustedIssuer(issuer, newAudiences, jwksUri, dpopMode, dpopNonce, mtlsRequired);
   }
 
   /**
@@ -97,7 +108,7 @@ public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI>
    * @since 0.1.0
    */
   public TrustedIssuer withDpopMode(DpopMode mode) {
-    return new TrustedIssuer(issuer, audiences, jwksUri, requireNonNull(mode, "dpopMode"), dpopNonce);
+    return new TrustedIssuer(issuer, audiences, jwksUri, requireNonNull(mode, "dpopMode"), dpopNonce, mtlsRequired);
   }
 
   /**
@@ -107,7 +118,18 @@ public record TrustedIssuer(String issuer, List<String> audiences, Optional<URI>
    * @since 0.1.0
    */
   public TrustedIssuer withDpopNonce(boolean required) {
-    return new TrustedIssuer(issuer, audiences, jwksUri, dpopMode, required);
+    return new TrustedIssuer(issuer, audiences, jwksUri, dpopMode, required, mtlsRequired);
+  }
+
+  /**
+   * This issuer with its tokens required (or not) to be certificate-bound (RFC 8705 §3): a token of this issuer
+   * without {@code cnf.x5t#S256} is then refused with 401 {@code invalid_token}. Bound tokens are checked against the
+   * request's TLS client certificate in any case.
+   *
+   * @since 0.1.0
+   */
+  public TrustedIssuer withMtlsRequired(boolean required) {
+    return new TrustedIssuer(issuer, audiences, jwksUri, dpopMode, dpopNonce, required);
   }
 
   private static URI parse(String setting, String value) {

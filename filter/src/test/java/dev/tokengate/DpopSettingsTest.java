@@ -115,7 +115,7 @@ class DpopSettingsTest {
   void unknownIssuerEntry_namesDpopModeAmongTheKnown() {
     assertThatThrownBy(() -> read("issuer", "https://a.example", "audiences", "api", "issuers[0].dpop", "x"))
         .hasMessageEndingWith("issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode,"
-            + " issuers[N].dpop-nonce");
+            + " issuers[N].dpop-nonce, issuers[N].mtls-required");
   }
 
   @Test

@@ -124,7 +124,7 @@ class JwksSettingsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Unknown setting 'issuers[0].audience'; known settings are [")
         .hasMessageEndingWith(" and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri,"
-            + " issuers[N].dpop-mode, issuers[N].dpop-nonce");
+            + " issuers[N].dpop-mode, issuers[N].dpop-nonce, issuers[N].mtls-required");
   }
 
   @Test

@@ -31,6 +31,10 @@ final class ReactiveResourceServerChecks implements SmartInitializingSingleton {
     ResourceServerChecks.refuseDpop(beanFactory, "this is a reactive (WebFlux) application, where tokengate"
         + " validates tokens with its ReactiveJwtDecoder",
         "Set the issuer's dpop-mode to off: tokengate checks DPoP proofs in its servlet filter only (Spring MVC).");
+    ResourceServerChecks.refuseMtls(beanFactory, "this is a reactive (WebFlux) application, where tokengate"
+        + " validates tokens with its ReactiveJwtDecoder",
+        "Remove the setting: tokengate checks certificate-bound tokens and serves protected-resource metadata in its"
+            + " servlet filter only (Spring MVC).");
     Map<String, SecurityWebFilterChain> chains = beanFactory.getBeansOfType(SecurityWebFilterChain.class);
     List<String> resourceServerChains = new ArrayList<>();
     chains.forEach((name, chain) -> {

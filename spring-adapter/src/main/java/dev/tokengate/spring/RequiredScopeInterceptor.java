@@ -41,7 +41,19 @@ public final class RequiredScopeInterceptor implements HandlerInterceptor {
    * @param listener told of each refusal, e.g. to count it; if it throws, the refusal stands (logged as a warning)
    */
   public RequiredScopeInterceptor(String realm, ValidationListener listener) {
-    this.responses = BearerResponses.forRealm(realm);
+    this(BearerResponses.forRealm(realm), listener);
+  }
+
+  /**
+   * Creates the interceptor answering with {@code responses}, e.g. {@link BearerResponses#forConfig} so that its
+   * challenges carry what the filter's do ({@code resource_metadata}).
+   *
+   * @param responses writes the 403 answers
+   * @param listener told of each refusal, e.g. to count it; if it throws, the refusal stands (logged as a warning)
+   * @since 0.1.0
+   */
+  public RequiredScopeInterceptor(BearerResponses responses, ValidationListener listener) {
+    this.responses = java.util.Objects.requireNonNull(responses, "responses");
     this.listener = listener;
   }
 

@@ -49,6 +49,10 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
           + " validates tokens with tokengate's JwtDecoder",
           "Remove 'tokengate.filter.enabled' (and oauth2ResourceServer() from your chains) to let tokengate's filter"
               + " check DPoP proofs, or set the issuer's dpop-mode to off.");
+      refuseMtls(beanFactory, "'tokengate.filter.enabled' is false, so Spring Security's oauth2ResourceServer()"
+          + " validates tokens with tokengate's JwtDecoder",
+          "Remove 'tokengate.filter.enabled' (and oauth2ResourceServer() from your chains) to let tokengate's filter"
+              + " check client certificates and serve protected-resource metadata, or remove the setting.");
     }
     if (!filterEnabled && resourceServerChains.isEmpty()) {
       throw new InvalidTokenGatePropertyException("tokengate.filter.enabled", "Property 'tokengate.filter.enabled'"
@@ -57,6 +61,37 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
           "Configure oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults())) in your SecurityFilterChain (it"
               + " picks up tokengate's JwtDecoder bean), or remove 'tokengate.filter.enabled' to let tokengate's"
               + " filter check every request.", null);
+    }
+  }
+
+  /**
+   * Fails start-up when an mTLS setting is set while tokengate's {@code JwtDecoder} or {@code ReactiveJwtDecoder}
+   * validates the tokens: a decoder is handed the token alone, never the request's client certificate. (The decoders
+   * refuse certificate-bound tokens whatever the settings; these settings could only mislead there.)
+   */
+  static void refuseMtls(ListableBeanFactory beanFactory, String why, String action) {
+    TokenValidator validator = beanFactory.getBeanProvider(TokenValidator.class).getIfAvailable();
+    if (validator == null) {
+      return;
+    }
+    List<TrustedIssuer> issuers = validator.config().trustedIssuers();
+    for (int i = 0; i < issuers.size(); i++) {
+      if (issuers.get(i).mtlsRequired()) {
+        String property = "tokengate.mtls-required";
+        throw new InvalidTokenGatePropertyException(property, "Certificate-bound tokens are required for issuer "
+            + issuers.get(i).issuer() + " (tokengate.mtls-required or tokengate.issuers[N].mtls-required), but " + why + ", which is handed the token alone and"
+            + " cannot see the client certificate", action, null);
+      }
+    }
+    if (validator.config().resourceIdentifier().isPresent()) {
+      throw new InvalidTokenGatePropertyException("tokengate.resource-identifier", "Property"
+          + " 'tokengate.resource-identifier' is set, but " + why + ": tokengate serves protected-resource metadata"
+          + " (RFC 9728) and names it in its challenges in its servlet filter only", action, null);
+    }
+    if (validator.config().mtlsClientCertificateHeader().isPresent()) {
+      throw new InvalidTokenGatePropertyException("tokengate.mtls-client-certificate-header", "Property"
+          + " 'tokengate.mtls-client-certificate-header' is set, but " + why + ", which is handed the token alone and"
+          + " cannot see the client certificate", action, null);
     }
   }
 

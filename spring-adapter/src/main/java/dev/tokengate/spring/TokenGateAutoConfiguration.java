@@ -1,5 +1,6 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.BearerResponses;
 import dev.tokengate.RequestFirewallFilter;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenGateFilter;
@@ -120,7 +121,7 @@ public final class TokenGateAutoConfiguration {
     @ConditionalOnMissingBean
     RequiredScopeInterceptor requiredScopeInterceptor(TokenValidator validator,
         ObjectProvider<ValidationListener> listeners) {
-      return new RequiredScopeInterceptor(validator.config().realm(),
+      return new RequiredScopeInterceptor(BearerResponses.forConfig(validator.config()),
           new CompositeListener(listeners.orderedStream().toList()));
     }
 
@@ -129,6 +130,13 @@ public final class TokenGateAutoConfiguration {
     static RequiredScopeCoverageCheck tokenGateRequiredScopeCoverageCheck(ConfigurableListableBeanFactory beanFactory,
         ObjectProvider<RequestMappingInfoHandlerMapping> mappings) {
       return new RequiredScopeCoverageCheck(beanFactory, mappings);
+    }
+
+    // RFC 9728 scopes_supported: the scopes @RequiredScope demands, beside those of the scope rules.
+    @Bean
+    static RequiredScopeAnnouncer tokenGateRequiredScopeAnnouncer(ListableBeanFactory beanFactory,
+        ObjectProvider<RequestMappingInfoHandlerMapping> mappings) {
+      return new RequiredScopeAnnouncer(beanFactory, mappings);
     }
 
     // Scope rules match case-sensitively: case-insensitive routing would walk around them.

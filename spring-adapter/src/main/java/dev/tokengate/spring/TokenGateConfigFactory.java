@@ -110,6 +110,13 @@ final class TokenGateConfigFactory {
     if (properties.getDpopNonceRotation() != null) {
       builder.dpopNonceRotation(properties.getDpopNonceRotation());
     }
+    builder.mtlsRequired(properties.isMtlsRequired());
+    if (properties.getResourceIdentifier() != null) {
+      builder.resourceIdentifier(properties.getResourceIdentifier());
+    }
+    if (properties.getMtlsClientCertificateHeader() != null && !properties.getMtlsClientCertificateHeader().isBlank()) {
+      builder.mtlsClientCertificateHeader(properties.getMtlsClientCertificateHeader());
+    }
     return builder;
   }
 
@@ -122,7 +129,8 @@ final class TokenGateConfigFactory {
     }
     try {
       return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()),
-          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce());
+          entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce(),
+          entry.isMtlsRequired());
     } catch (IllegalArgumentException e) {
       throw invalid(prefix, e);
     }

@@ -194,6 +194,27 @@ public class TokenGateProperties {
   /** How often the DPoP nonce changes, 10s to 1h; default 5m. The current and the previous one are accepted. */
   private Duration dpopNonceRotation;
 
+  /**
+   * Whether tokens of tokengate.issuer must be certificate-bound (RFC 8705, a cnf.x5t#S256 claim); default false.
+   * Certificate-bound tokens are held to the request's TLS client certificate whatever this says. Each
+   * tokengate.issuers[N] entry has its own mtls-required.
+   */
+  private boolean mtlsRequired;
+
+  /**
+   * The request header a TLS-terminating reverse proxy puts the client certificate in (URL-encoded PEM as nginx's
+   * $ssl_client_escaped_cert, or RFC 9440's :base64:), for certificate-bound tokens. Unset (default): the certificate
+   * of the TLS connection (server.ssl.client-auth=want). Only set it when the proxy always sets or removes the header.
+   */
+  private String mtlsClientCertificateHeader;
+
+  /**
+   * This API's resource identifier (RFC 9728), the URL clients call it by, e.g. https://api.example.com: tokengate's
+   * filter then serves the protected-resource metadata at /.well-known/oauth-protected-resource (followed by the
+   * identifier's path) and names it in every WWW-Authenticate challenge (resource_metadata). Unset: off.
+   */
+  private URI resourceIdentifier;
+
   public String getIssuer() {
     return issuer;
   }
@@ -482,6 +503,30 @@ public class TokenGateProperties {
     this.dpopNonceRotation = dpopNonceRotation;
   }
 
+  public boolean isMtlsRequired() {
+    return mtlsRequired;
+  }
+
+  public void setMtlsRequired(boolean mtlsRequired) {
+    this.mtlsRequired = mtlsRequired;
+  }
+
+  public String getMtlsClientCertificateHeader() {
+    return mtlsClientCertificateHeader;
+  }
+
+  public void setMtlsClientCertificateHeader(String mtlsClientCertificateHeader) {
+    this.mtlsClientCertificateHeader = mtlsClientCertificateHeader;
+  }
+
+  public URI getResourceIdentifier() {
+    return resourceIdentifier;
+  }
+
+  public void setResourceIdentifier(URI resourceIdentifier) {
+    this.resourceIdentifier = resourceIdentifier;
+  }
+
   public Filter getFilter() {
     return filter;
   }
@@ -612,6 +657,17 @@ public class TokenGateProperties {
 
     /** Whether DPoP proofs for this issuer's tokens must carry a nonce this server issued; not inherited. */
     private boolean dpopNonce;
+
+    /** Whether this issuer's tokens must be certificate-bound (RFC 8705, cnf.x5t#S256); not inherited. */
+    private boolean mtlsRequired;
+
+    public boolean isMtlsRequired() {
+      return mtlsRequired;
+    }
+
+    public void setMtlsRequired(boolean mtlsRequired) {
+      this.mtlsRequired = mtlsRequired;
+    }
 
     public boolean isDpopNonce() {
       return dpopNonce;

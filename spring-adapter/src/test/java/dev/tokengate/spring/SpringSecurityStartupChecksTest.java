@@ -86,6 +86,45 @@ class SpringSecurityStartupChecksTest {
     }
 
     @Test
+    void filterDisabled_withMtlsRequired_failsSayingTheDecoderCannotSeeCertificates() {
+      runner.withPropertyValues("tokengate.filter.enabled=false", "tokengate.mtls-required=true")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> {
+            FailureAnalysis analysis = analysis(context);
+            assertThat(analysis.getDescription()).isEqualTo("tokengate is misconfigured: Certificate-bound tokens"
+                + " are required for issuer " + ISSUER + " (tokengate.mtls-required or"
+                + " tokengate.issuers[N].mtls-required), but 'tokengate.filter.enabled' is false, so Spring"
+                + " Security's oauth2ResourceServer() validates tokens with tokengate's JwtDecoder, which is handed"
+                + " the token alone and cannot see the client certificate");
+            assertThat(analysis.getAction()).contains("tokengate.filter.enabled");
+          });
+    }
+
+    @Test
+    void filterDisabled_withTheCertificateHeader_fails() {
+      runner.withPropertyValues("tokengate.filter.enabled=false", "tokengate.mtls-client-certificate-header=X-Cert")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> assertThat(analysis(context)
+              .getDescription()).startsWith("tokengate is misconfigured: Property"
+                  + " 'tokengate.mtls-client-certificate-header' is set, but 'tokengate.filter.enabled' is false"));
+    }
+
+    @Test
+    void filterDisabled_withAResourceIdentifier_failsSayingOnlyTheFilterServesMetadata() {
+      runner.withPropertyValues("tokengate.filter.enabled=false",
+              "tokengate.resource-identifier=https://api.example.com")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> assertThat(analysis(context)
+              .getDescription()).isEqualTo("tokengate is misconfigured: Property 'tokengate.resource-identifier' is"
+                  + " set, but 'tokengate.filter.enabled' is false, so Spring Security's oauth2ResourceServer()"
+                  + " validates tokens with tokengate's JwtDecoder: tokengate serves protected-resource metadata"
+                  + " (RFC 9728) and names it in its challenges in its servlet filter only"));
+    }
+
+    @Test
+    void withTokengatesFilter_andMtls_starts() {
+      runner.withPropertyValues("tokengate.mtls-required=true", "tokengate.mtls-client-certificate-header=X-Cert")
+          .withUserConfiguration(PlainChain.class).run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void withTokengatesFilter_andDpop_starts() {
       runner.withPropertyValues("tokengate.dpop-mode=required").withUserConfiguration(PlainChain.class)
           .run(context -> assertThat(context).hasNotFailed());
@@ -166,6 +205,30 @@ class SpringSecurityStartupChecksTest {
                 + " cannot check a DPoP proof: bound tokens sent as Bearer would pass");
             assertThat(analysis.getAction()).contains("dpop-mode to off");
           });
+    }
+
+    @Test
+    void mtlsRequired_failsSayingOnlyTheServletFilterChecksCertificates() {
+      runner.withUserConfiguration(ReactiveResourceServerChain.class)
+          .withPropertyValues("tokengate.issuers[0].issuer=https://other.example.com",
+              "tokengate.issuers[0].mtls-required=true")
+          .run(context -> {
+            FailureAnalysis analysis = analysis(context);
+            assertThat(analysis.getDescription()).isEqualTo("tokengate is misconfigured: Certificate-bound tokens"
+                + " are required for issuer https://other.example.com (tokengate.mtls-required or"
+                + " tokengate.issuers[N].mtls-required), but this is a reactive (WebFlux) application, where"
+                + " tokengate validates tokens with its ReactiveJwtDecoder, which is handed the token alone and"
+                + " cannot see the client certificate");
+            assertThat(analysis.getAction()).contains("servlet filter only");
+          });
+    }
+
+    @Test
+    void resourceIdentifier_failsSayingOnlyTheServletFilterServesMetadata() {
+      runner.withUserConfiguration(ReactiveResourceServerChain.class)
+          .withPropertyValues("tokengate.resource-identifier=https://api.example.com")
+          .run(context -> assertThat(analysis(context).getDescription()).startsWith("tokengate is misconfigured:"
+              + " Property 'tokengate.resource-identifier' is set, but this is a reactive (WebFlux) application"));
     }
 
     @Test

@@ -278,7 +278,7 @@ public final class DpopGate {
     }
     String dpopChallenge = challenge(responses, null, null, null);
     responses.challenge(response,
-        bearerAccepted ? List.of("Bearer realm=\"" + responses.realm() + "\"", dpopChallenge) : List.of(dpopChallenge));
+        bearerAccepted ? List.of("Bearer " + responses.realmParameters(), dpopChallenge) : List.of(dpopChallenge));
   }
 
   /**
@@ -334,7 +334,7 @@ public final class DpopGate {
   }
 
   private String challenge(ErrorResponses responses, String error, String description, String scope) {
-    StringBuilder value = new StringBuilder("DPoP realm=\"").append(responses.realm()).append('"');
+    StringBuilder value = new StringBuilder("DPoP ").append(responses.realmParameters());
     if (error != null) {
       value.append(", error=\"").append(error).append("\", error_description=\"")
           .append(ErrorResponses.safe(description)).append('"');

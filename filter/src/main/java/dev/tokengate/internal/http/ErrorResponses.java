@@ -17,14 +17,25 @@ import java.util.TreeSet;
  */
 public final class ErrorResponses {
   private final String realm;
+  /** {@code realm="…"}, and {@code resource_metadata="…"} (RFC 9728 §5.1) when metadata is served. */
+  private final String realmParameters;
 
   public ErrorResponses(String realm) {
+    this(realm, null);
+  }
+
+  /**
+   * @param extraParameter an auth-param every challenge carries after the realm, e.g. {@code
+   *     resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"}; {@code null} for none
+   */
+  public ErrorResponses(String realm, String extraParameter) {
     this.realm = realm;
+    this.realmParameters = "realm=\"" + realm + "\"" + (extraParameter == null ? "" : ", " + extraParameter);
   }
 
   /** 401 with a bare challenge: the request carried no bearer token (RFC 6750 §3.1). */
   public void challenge(HttpServletResponse response) throws IOException {
-    challenge(response, List.of("Bearer realm=\"" + realm + "\""));
+    challenge(response, List.of("Bearer " + realmParameters));
   }
 
   /** 401 with these challenges, one {@code WWW-Authenticate} each: the request carried no token. */
@@ -64,7 +75,7 @@ public final class ErrorResponses {
 
   /** The {@code WWW-Authenticate} value for a rejection. */
   public String challenge(BearerError error, String description, Set<String> requiredScopes) {
-    StringBuilder value = new StringBuilder("Bearer realm=\"").append(realm).append("\", error=\"")
+    StringBuilder value = new StringBuilder("Bearer ").append(realmParameters).append(", error=\"")
         .append(error.code()).append("\", error_description=\"").append(safe(description)).append('"');
     if (!requiredScopes.isEmpty()) {
       value.append(", scope=\"").append(safe(String.join(" ", new TreeSet<>(requiredScopes)))).append('"');
@@ -111,6 +122,11 @@ public final class ErrorResponses {
   /** The realm in every challenge. */
   public String realm() {
     return realm;
+  }
+
+  /** The parameters every challenge starts with: {@code realm="…"}, then {@code resource_metadata="…"} if set. */
+  public String realmParameters() {
+    return realmParameters;
   }
 
   private static void prepare(HttpServletResponse response, int status) {

@@ -187,10 +187,40 @@ public final class AccessTokenVerifier {
     CachedToken entry = new CachedToken(clientId(claims), claims.getSubject(), issuer.issuer(), claims.getAudience(),
         scopes(claims), claims.getExpirationTime().getTime(), millisOrAbsent(claims.getNotBeforeTime()),
         millisOrAbsent(claims.getIssueTime()),
-        verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy));
+        verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy),
+        certificateThumbprint(claims.getClaim("cnf")));
     // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject(), and no copy
     // unless the application asks for them.
     return new VerifiedToken(entry, header.getKeyID(), payload);
+  }
+
+  /**
+   * The token's {@code cnf.x5t#S256} (RFC 8705 §3.1): the base64url SHA-256 of the DER certificate the token is bound
+   * to, {@code null} when the token has no {@code cnf} or no {@code x5t#S256} in it. A {@code cnf} that is not a JSON
+   * object, or an {@code x5t#S256} that is not 43 canonical base64url characters, is refused here, wherever the token
+   * is used: a binding that cannot be read must never let the token pass as an unbound one.
+   */
+  static String certificateThumbprint(Object cnf) throws TokenRejectedException {
+    if (cnf == null) {
+      return null;
+    }
+    if (!(cnf instanceof Map<?, ?> confirmation)) {
+      throw invalid("The access token's cnf claim is not a JSON object");
+    }
+    Object x5t = confirmation.get("x5t#S256");
+    if (x5t == null && !confirmation.containsKey("x5t#S256")) {
+      return null;
+    }
+    if (!(x5t instanceof String thumbprint) || thumbprint.length() != 43
+        || !CanonicalBase64Url.isCanonical(thumbprint.getBytes(StandardCharsets.ISO_8859_1), 0, 43)
+        || !thumbprint.chars().allMatch(AccessTokenVerifier::isBase64UrlChar)) {
+      throw invalid("The access token's cnf.x5t#S256 is not a SHA-256 certificate thumbprint");
+    }
+    return thumbprint;
+  }
+
+  private static boolean isBase64UrlChar(int c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   }
 
   private static long millisOrAbsent(Date date) {

@@ -32,22 +32,25 @@ public final class CachedToken {
   private final long notBefore;
   private final long issuedAt;
   private final KeyBinding key;
+  /** The token's {@code cnf.x5t#S256}, {@code null} when it is not certificate-bound; checked on every request. */
+  private final String certificateThumbprint;
 
   /**
    * @param expiresAt the {@code exp} claim in epoch milliseconds
    * @param notBefore the {@code nbf} claim in epoch milliseconds, {@link Long#MIN_VALUE} when absent
    * @param issuedAt the {@code iat} claim in epoch milliseconds, {@link Long#MIN_VALUE} when absent
    * @param key the key that verified the signature: the entry is good only while this very key is usable
+   * @param certificateThumbprint the token's {@code cnf.x5t#S256} (RFC 8705 §3.1), {@code null} when absent
    */
   CachedToken(String clientId, String subject, String issuer, Collection<String> audiences, Set<String> scopes,
-      long expiresAt, long notBefore, long issuedAt, KeyBinding key) {
+      long expiresAt, long notBefore, long issuedAt, KeyBinding key, String certificateThumbprint) {
     this(clientId, subject, issuer, immutableSet(audiences), immutableSet(scopes), expiresAt, notBefore, issuedAt,
-        key, true);
+        key, certificateThumbprint, true);
   }
 
   /** Keeps the immutable sets it is given (interned ones, for {@link #shared}). */
   private CachedToken(String clientId, String subject, String issuer, Set<String> audiences, Set<String> scopes,
-      long expiresAt, long notBefore, long issuedAt, KeyBinding key, boolean immutable) {
+      long expiresAt, long notBefore, long issuedAt, KeyBinding key, String certificateThumbprint, boolean immutable) {
     this.clientId = clientId;
     this.subject = subject;
     this.issuer = issuer;
@@ -57,6 +60,7 @@ public final class CachedToken {
     this.notBefore = notBefore;
     this.issuedAt = issuedAt;
     this.key = key;
+    this.certificateThumbprint = certificateThumbprint;
   }
 
   /**
@@ -65,7 +69,8 @@ public final class CachedToken {
    */
   CachedToken shared() {
     return new CachedToken(STRINGS.intern(clientId), subject == null ? null : STRINGS.intern(subject), issuer,
-        SETS.intern(audiences), SETS.intern(scopes), expiresAt, notBefore, issuedAt, key, true);
+        SETS.intern(audiences), SETS.intern(scopes), expiresAt, notBefore, issuedAt, key, certificateThumbprint,
+        true);
   }
 
   /**
@@ -85,7 +90,8 @@ public final class CachedToken {
 
   /** The principal, with claims from {@code claims} when asked for. */
   ClientPrincipal principal(Supplier<Map<String, Object>> claims) {
-    return Principals.create(clientId, subject, issuer, audiences, scopes, Instant.ofEpochMilli(expiresAt), claims);
+    return Principals.create(clientId, subject, issuer, audiences, scopes, Instant.ofEpochMilli(expiresAt), claims,
+        certificateThumbprint);
   }
 
   /** The principal of {@code token}, which must be the very token this entry was made from. */

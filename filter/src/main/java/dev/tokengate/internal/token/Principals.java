@@ -4,6 +4,7 @@ import dev.tokengate.ClientPrincipal;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -21,30 +22,46 @@ public final class Principals {
   @FunctionalInterface
   public interface Factory {
     ClientPrincipal create(String clientId, String subject, String issuer, Set<String> audiences, Set<String> scopes,
-        Instant expiresAt, Supplier<Map<String, Object>> claims);
+        Instant expiresAt, Supplier<Map<String, Object>> claims, String certificateThumbprint);
   }
 
   private static volatile Factory factory;
+  private static volatile Function<ClientPrincipal, String> certificateThumbprints;
 
   private Principals() {}
 
   /** Called once, by {@code ClientPrincipal}'s static initializer; a second call is refused. */
-  public static synchronized void install(Factory constructor) {
+  public static synchronized void install(Factory constructor, Function<ClientPrincipal, String> thumbprints) {
     if (factory != null) {
       throw new IllegalStateException("the ClientPrincipal factory is installed already");
     }
+    certificateThumbprints = thumbprints;
     factory = constructor;
   }
 
-  /** A principal with immutable {@code audiences} and {@code scopes} (kept, not copied) and claims read on demand. */
+  /**
+   * The {@code cnf.x5t#S256} of the principal's token (RFC 8705 §3.1), {@code null} when the token is not
+   * certificate-bound; read from a field, never from the claims.
+   */
+  public static String certificateThumbprint(ClientPrincipal principal) {
+    if (certificateThumbprints == null) {
+      initialize();
+    }
+    return certificateThumbprints.apply(principal);
+  }
+
+  /**
+   * A principal with immutable {@code audiences} and {@code scopes} (kept, not copied), claims read on demand, and the
+   * token's certificate binding ({@code null}: none).
+   */
   static ClientPrincipal create(String clientId, String subject, String issuer, Set<String> audiences,
-      Set<String> scopes, Instant expiresAt, Supplier<Map<String, Object>> claims) {
+      Set<String> scopes, Instant expiresAt, Supplier<Map<String, Object>> claims, String certificateThumbprint) {
     Factory constructor = factory;
     if (constructor == null) {
       initialize();
       constructor = factory;
     }
-    return constructor.create(clientId, subject, issuer, audiences, scopes, expiresAt, claims);
+    return constructor.create(clientId, subject, issuer, audiences, scopes, expiresAt, claims, certificateThumbprint);
   }
 
   private static void initialize() {

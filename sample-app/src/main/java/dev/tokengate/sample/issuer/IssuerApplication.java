@@ -9,7 +9,11 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import dev.tokengate.sample.DemoClients;
 import dev.tokengate.spring.TokenGateAutoConfiguration;
+import com.nimbusds.jose.util.Base64URL;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
@@ -31,7 +35,9 @@ import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2ClientAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
+import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
@@ -49,7 +55,10 @@ import org.springframework.security.web.SecurityFilterChain;
  * /oauth2/jwks} and {@code /.well-known/oauth-authorization-server}.
  *
  * <p>Settings: {@code sample.issuer-uri} (the {@code iss} of every token; when absent, derived from each request's
- * URL), {@code sample.audience}, {@code sample.token-ttl}.
+ * URL), {@code sample.audience}, {@code sample.token-ttl}, and {@code sample.mtls-client-jwk-set-url}: when set, a
+ * client {@code mtls-service} is registered that authenticates with a self-signed TLS client certificate published
+ * (as {@code x5c}) in the JWK set at that URL ({@code self_signed_tls_client_auth}, RFC 8705 §2.2, so the issuer must
+ * run on TLS asking for client certificates) and gets certificate-bound tokens ({@code cnf.x5t#S256}, RFC 8705 §3).
  */
 @Configuration(proxyBeanMethods = false)
 // No tokengate here, even if a TOKENGATE_ISSUER environment variable happens to be set: this is the issuer.
@@ -68,9 +77,10 @@ public class IssuerApplication {
   }
 
   @Bean
-  RegisteredClientRepository registeredClients(@Value("${sample.token-ttl:5m}") Duration tokenTtl) {
+  RegisteredClientRepository registeredClients(@Value("${sample.token-ttl:5m}") Duration tokenTtl,
+      @Value("${sample.mtls-client-jwk-set-url:}") String mtlsClientJwkSetUrl) {
     TokenSettings tokenSettings = TokenSettings.builder().accessTokenTimeToLive(tokenTtl).build();
-    return new InMemoryRegisteredClientRepository(DemoClients.ALL.stream()
+    List<RegisteredClient> clients = new java.util.ArrayList<>(DemoClients.ALL.stream()
         .map(client -> RegisteredClient.withId(client.id())
             .clientId(client.id())
             // {noop}: the demo secrets are stored in clear. A real issuer stores a hash, e.g. {bcrypt}.
@@ -81,7 +91,22 @@ public class IssuerApplication {
             .tokenSettings(tokenSettings)
             .build())
         .toList());
+    if (!mtlsClientJwkSetUrl.isEmpty()) {
+      clients.add(RegisteredClient.withId(MTLS_CLIENT_ID)
+          .clientId(MTLS_CLIENT_ID)
+          .clientAuthenticationMethod(ClientAuthenticationMethod.SELF_SIGNED_TLS_CLIENT_AUTH)
+          .clientSettings(ClientSettings.builder().jwkSetUrl(mtlsClientJwkSetUrl).build())
+          .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+          .scope("countries:read")
+          .tokenSettings(TokenSettings.builder().accessTokenTimeToLive(tokenTtl)
+              .x509CertificateBoundAccessTokens(true).build())
+          .build());
+    }
+    return new InMemoryRegisteredClientRepository(clients);
   }
+
+  /** The client registered when {@code sample.mtls-client-jwk-set-url} is set. */
+  public static final String MTLS_CLIENT_ID = "mtls-service";
 
   @Bean
   OAuth2TokenCustomizer<JwtEncodingContext> accessTokenShape(@Value("${sample.audience}") String audience) {
@@ -95,18 +120,36 @@ public class IssuerApplication {
       context.getClaims()
           .audience(List.of(audience))
           .claim("client_id", context.getRegisteredClient().getClientId());
-      // DPoP (RFC 9449 §6): a token request with a verified DPoP proof gets a token bound to the proof's key. The
-      // default customizer would add this; a custom one must itself.
+      // The token's confirmation (RFC 7800 cnf): the default customizer would add it; a custom one must itself.
+      Map<String, Object> confirmation = new java.util.LinkedHashMap<>();
+      // DPoP (RFC 9449 §6): a token request with a verified DPoP proof gets a token bound to the proof's key.
       if (context.get(OAuth2TokenContext.DPOP_PROOF_KEY) instanceof Jwt proof
           && proof.getHeaders().get("jwk") instanceof Map<?, ?> jwk) {
         try {
           @SuppressWarnings("unchecked")
           Map<String, Object> members = (Map<String, Object>) jwk;
-          String thumbprint = JWK.parse(members).computeThumbprint("SHA-256").toString();
-          context.getClaims().claim("cnf", Map.of("jkt", thumbprint));
+          confirmation.put("jkt", JWK.parse(members).computeThumbprint("SHA-256").toString());
         } catch (java.text.ParseException | com.nimbusds.jose.JOSEException e) {
           throw new IllegalStateException("A verified DPoP proof's jwk has no thumbprint", e);
         }
+      }
+      // mTLS (RFC 8705 §3): a client that authenticated with its certificate, registered for certificate-bound
+      // tokens, gets a token bound to that certificate: the base64url SHA-256 of its DER.
+      if (context.getAuthorizationGrant() != null
+          && context.getAuthorizationGrant().getPrincipal() instanceof OAuth2ClientAuthenticationToken client
+          && (ClientAuthenticationMethod.TLS_CLIENT_AUTH.equals(client.getClientAuthenticationMethod())
+              || ClientAuthenticationMethod.SELF_SIGNED_TLS_CLIENT_AUTH.equals(client.getClientAuthenticationMethod()))
+          && context.getRegisteredClient().getTokenSettings().isX509CertificateBoundAccessTokens()
+          && client.getCredentials() instanceof X509Certificate[] chain && chain.length > 0) {
+        try {
+          confirmation.put("x5t#S256", Base64URL.encode(
+              MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded())).toString());
+        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+          throw new IllegalStateException("The client certificate has no thumbprint", e);
+        }
+      }
+      if (!confirmation.isEmpty()) {
+        context.getClaims().claim("cnf", confirmation);
       }
       // Only the scopes the request asked for (least privilege), space-separated as RFC 9068 §2.2.3 writes them.
       if (context.getAuthorizedScopes().isEmpty()) {

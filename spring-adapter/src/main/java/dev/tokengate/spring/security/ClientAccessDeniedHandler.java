@@ -29,8 +29,8 @@ final class ClientAccessDeniedHandler implements AccessDeniedHandler {
   private final String authorityPrefix;
   private final AccessDeniedHandler otherRefusals = new AccessDeniedHandlerImpl();
 
-  ClientAccessDeniedHandler(String realm, String authorityPrefix) {
-    this.responses = BearerResponses.forRealm(realm);
+  ClientAccessDeniedHandler(BearerResponses responses, String authorityPrefix) {
+    this.responses = responses;
     this.authorityPrefix = authorityPrefix;
   }
 

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.util.Base64URL;
+import dev.tokengate.BearerError;
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenRejectedException;
@@ -92,6 +93,7 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
       notify(l -> l.onKeysUnavailable(e.reason()));
       throw new KeysUnavailableJwtException(e);
     }
+    refuseCertificateBound(principal);
     Jwt jwt = jwtOf(token, principal);
     notify(l -> l.onAccepted(principal));
     return jwt;
@@ -99,9 +101,23 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
 
   /** A token the validator remembered, answered without {@link #decode}: heard as accepted all the same. */
   Jwt rememberedJwt(String token, ClientPrincipal principal) {
+    refuseCertificateBound(principal);
     Jwt jwt = jwtOf(token, principal);
     notify(l -> l.onAccepted(principal));
     return jwt;
+  }
+
+  /**
+   * A decoder is handed the token alone, never the request's TLS client certificate, so a certificate-bound token
+   * (RFC 8705 §3, {@code cnf.x5t#S256}) cannot be held to it here: refused, never accepted as a plain bearer token.
+   * tokengate's servlet filter checks such tokens.
+   */
+  private void refuseCertificateBound(ClientPrincipal principal) {
+    if (principal.claims().get("cnf") instanceof Map<?, ?> cnf && cnf.containsKey("x5t#S256")) {
+      String description = "The access token is certificate-bound, which this API cannot check";
+      notify(l -> l.onRejected(BearerError.INVALID_TOKEN, description));
+      throw new BadJwtException(description);
+    }
   }
 
   /** A listener is an observer: what it throws is logged and dropped, the outcome stays what it was. */

@@ -1,5 +1,6 @@
 package dev.tokengate.spring.security;
 
+import dev.tokengate.BearerResponses;
 import dev.tokengate.TokenGateFilter;
 import dev.tokengate.TokenValidator;
 import dev.tokengate.spring.TokenGateAutoConfiguration;
@@ -82,7 +83,7 @@ public final class TokenGateSecurityAutoConfiguration {
       SecurityContextHolderStrategy strategy =
           strategies.getIfAvailable(SecurityContextHolder::getContextHolderStrategy);
       // Spring's JwtAuthenticationConverter makes SCOPE_ authorities whatever tokengate.security.authority-prefix says.
-      ClientAccessDeniedHandler deniedHandler = new ClientAccessDeniedHandler(validator.config().realm(), "SCOPE_");
+      ClientAccessDeniedHandler deniedHandler = new ClientAccessDeniedHandler(BearerResponses.forConfig(validator.config()), "SCOPE_");
       RequestMatcher bearerCaller = request -> strategy.getContext().getAuthentication()
           instanceof org.springframework.security.oauth2.server.resource.authentication
               .AbstractOAuth2TokenAuthenticationToken<?>;
@@ -111,7 +112,7 @@ public final class TokenGateSecurityAutoConfiguration {
         : properties.getSecurity().getAuthorityPrefix();
     SecurityContextHolderStrategy strategy = strategies.getIfAvailable(SecurityContextHolder::getContextHolderStrategy);
     ClientAuthenticationFilter filter = new ClientAuthenticationFilter(strategy, prefix);
-    ClientAccessDeniedHandler deniedHandler = new ClientAccessDeniedHandler(validator.config().realm(), prefix);
+    ClientAccessDeniedHandler deniedHandler = new ClientAccessDeniedHandler(BearerResponses.forConfig(validator.config()), prefix);
     RequestMatcher acceptedByTokengate = request -> TokenGateFilter.principal(request).isPresent();
     return http -> {
       http.addFilterAfter(filter, SecurityContextHolderFilter.class);

@@ -117,6 +117,22 @@ class SpringSecurityJwtDecoderModeTest {
   }
 
   @Test
+  void certificateBoundToken_is401_sinceTheDecoderCannotSeeTheCertificate_cachedOrNot() {
+    int before = handled.get();
+    String token = issuer.token().claim("cnf", java.util.Map.of("x5t#S256",
+        "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0")).sign();
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> response = http.get("/api/me", token);
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"api\","
+          + " error=\"invalid_token\", error_description=\"The access token is certificate-bound, which this API"
+          + " cannot check\"");
+      assertThat(response.body()).doesNotContain(token);
+    }
+    assertThat(handled.get()).isEqualTo(before);
+  }
+
+  @Test
   void noToken_andForgedToken_are401_andNoHandlerRuns() {
     int before = handled.get();
     HttpResponse<String> none = http.get("/api/me", null);

@@ -65,6 +65,20 @@ class WebFluxResourceServerTest {
   }
 
   @Test
+  void certificateBoundToken_is401_cachedOrNot() {
+    int before = handled.get();
+    String token = issuer.token().claim("cnf", java.util.Map.of("x5t#S256",
+        "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg0")).sign();
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> response = http.get("/api/me", token);
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
+          .contains("error=\"invalid_token\"", "The access token is certificate-bound, which this API cannot check");
+    }
+    assertThat(handled.get()).isEqualTo(before);
+  }
+
+  @Test
   void validToken_reachesTheHandler_asSpringsJwt() {
     HttpResponse<String> response = http.get("/api/me", issuer.token().clientId("billing-service").sign());
     assertThat(response.statusCode()).isEqualTo(200);
