@@ -10,7 +10,6 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jwt.JWTClaimsSet;
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenGateConfig;
@@ -19,13 +18,15 @@ import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.jwks.KeyBinding;
+import dev.tokengate.internal.jwks.TokenSignatureVerifier;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.Date;
+import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,6 +60,7 @@ public final class AccessTokenVerifier {
   private final int maxTokenLength;
   private final Clock clock;
   private final JWSVerifier macVerifier;
+  private final HeaderCache headers = new HeaderCache();
 
   /**
    * @param keysByIssuer the keys of each of {@link TokenGateConfig#trustedIssuers()}, by issuer URL; empty when only
@@ -79,6 +81,11 @@ public final class AccessTokenVerifier {
     this.maxTokenLength = config.maxTokenLength();
     this.clock = config.clock();
     this.macVerifier = config.sharedSecret().map(AccessTokenVerifier::macVerifier).orElse(null);
+  }
+
+  /** The cache of verified headers (for tests). */
+  HeaderCache headerCache() {
+    return headers;
   }
 
   /** The configured algorithm names as Nimbus algorithms. */
@@ -104,7 +111,8 @@ public final class AccessTokenVerifier {
     // A compact JWS is three base64url segments (RFC 7515 §7.1): no padding, no white space, no fourth segment. The
     // dots and padding are checked here; the JDK's base64url decoder below refuses every other character outside
     // the alphabet, a third dot included. One Latin-1 copy serves the decoding and the signing input (a character
-    // outside Latin-1 becomes '?', which the decoder refuses).
+    // outside Latin-1 becomes '?', which the decoder refuses; a cached header is compared byte for byte, and '?' is
+    // in no header that verified).
     int firstDot = token.indexOf('.');
     int lastDot = token.lastIndexOf('.');
     if (firstDot <= 0 || lastDot <= firstDot + 1 || lastDot == token.length() - 1 || token.indexOf('=') >= 0) {
@@ -117,19 +125,34 @@ public final class AccessTokenVerifier {
         || !CanonicalBase64Url.isCanonical(bytes, lastDot + 1, bytes.length)) {
       throw logged(invalid("The access token is malformed"));
     }
-    JWSHeader header;
-    Map<String, Object> payload;
-    JWTClaimsSet claims;
+    // The header first, alone: everything it decides (alg, typ, crit) is refused before the payload is parsed.
+    JWSHeader header = headers.find(bytes, 0, firstDot);
+    boolean headerCached = header != null;
+    try {
+      if (!headerCached) {
+        header = JWSHeader.parse(decodeToString(bytes, 0, firstDot));
+      }
+    } catch (ParseException | RuntimeException e) {
+      throw logged(invalid("The access token is malformed"));
+    }
+    try {
+      checkHeader(header);
+    } catch (TokenRejectedException e) {
+      if (log.isDebugEnabled()) {
+        log.debug("Rejected access token: {} (kid={})", e.description(), loggable(header.getKeyID()));
+      }
+      throw e;
+    }
+    TokenClaims claims;
     byte[] signatureBytes;
     try {
       // The parts are decoded here with the JDK's decoder rather than through SignedJWT: Nimbus decodes base64 in
       // constant time, a defence meant for secret keys that made up half the cost of a first-seen token; a token's
-      // parts hold nothing secret from the caller who sent them.
-      header = JWSHeader.parse(decodeToString(bytes, 0, firstDot));
-      payload = JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot));
-      claims = JWTClaimsSet.parse(payload);
-      signatureBytes = java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(bytes, lastDot + 1, bytes.length));
-      for (String audience : claims.getAudience()) {
+      // parts hold nothing secret from the caller who sent them. The payload is parsed by Nimbus once; its
+      // registered claims are typed as JWTClaimsSet.parse types them, without JWTClaimsSet's copy (TokenClaims).
+      claims = TokenClaims.of(JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot)));
+      signatureBytes = decode(bytes, lastDot + 1, bytes.length);
+      for (String audience : claims.audience()) {
         // Nimbus keeps a JSON null inside "aud": [null, "api"]; the immutable audience sets below throw on it,
         // which answered a signed token 500. An audience that is not a string is malformed like any other.
         if (audience == null) {
@@ -141,7 +164,12 @@ public final class AccessTokenVerifier {
       throw logged(invalid("The access token is malformed"));
     }
     try {
-      return check(token, bytes, lastDot, header, payload, claims, signatureBytes);
+      VerifiedToken verified = check(bytes, lastDot, header, claims, signatureBytes);
+      if (!headerCached) {
+        // Only a header whose token verified is kept: no forged token can fill or thrash the header cache.
+        headers.remember(bytes, 0, firstDot, header);
+      }
+      return verified;
     } catch (TokenRejectedException e) {
       if (log.isDebugEnabled()) {
         log.debug("Rejected access token: {} (kid={}, client_id={})", e.description(),
@@ -151,8 +179,8 @@ public final class AccessTokenVerifier {
     }
   }
 
-  private VerifiedToken check(String token, byte[] bytes, int lastDot, JWSHeader header, Map<String, Object> payload,
-      JWTClaimsSet claims, byte[] signatureBytes) throws TokenRejectedException, KeysUnavailableException {
+  /** The checks the header alone decides: the same for a header parsed now and one found in the header cache. */
+  private void checkHeader(JWSHeader header) throws TokenRejectedException {
     if (!algorithms.contains(header.getAlgorithm())) {
       throw invalid("The access token signing algorithm is not accepted");
     }
@@ -162,8 +190,12 @@ public final class AccessTokenVerifier {
     if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
       throw invalid("The access token has an unsupported critical header");
     }
+  }
+
+  private VerifiedToken check(byte[] bytes, int lastDot, JWSHeader header, TokenClaims claims, byte[] signatureBytes)
+      throws TokenRejectedException, KeysUnavailableException {
     // The unverified iss only selects among configured issuers: an unknown one is refused before any key is fetched.
-    Trusted issuer = claims.getIssuer() == null ? null : issuers.get(claims.getIssuer());
+    Trusted issuer = claims.issuer() == null ? null : issuers.get(claims.issuer());
     if (issuer == null) {
       throw invalid("The access token was issued by an untrusted issuer");
     }
@@ -171,30 +203,21 @@ public final class AccessTokenVerifier {
     if (candidates.isEmpty()) {
       throw invalid("The access token was signed with an unknown key");
     }
-    byte[] signingInput = Arrays.copyOf(bytes, lastDot);
-    Base64URL signature = new DecodedBase64URL(token.substring(lastDot + 1), signatureBytes);
-    JWSVerifier verifiedBy = signatureVerifier(header, signingInput, signature, candidates);
+    JWSVerifier verifiedBy = signatureVerifier(header, bytes, lastDot, signatureBytes, candidates);
     if (verifiedBy == null) {
       throw invalid("The access token signature is invalid");
     }
     checkTimes(claims);
     checkAudience(claims, issuer.audiences());
-    // The claims as Nimbus typed them (a hash map), not the parsed payload (Gson's tree map, slower to search): the
-    // claims TokenKind reads are unregistered ones, which Nimbus keeps as the JSON had them.
-    if (TokenKind.isOtherThanAccessToken(claims.getClaims())) {
+    if (TokenKind.isOtherThanAccessToken(claims.payload())) {
       throw invalid("The token is not an access token");
     }
-    CachedToken entry = new CachedToken(clientId(claims), claims.getSubject(), issuer.issuer(), claims.getAudience(),
-        scopes(claims), claims.getExpirationTime().getTime(), millisOrAbsent(claims.getNotBeforeTime()),
-        millisOrAbsent(claims.getIssueTime()),
+    CachedToken entry = new CachedToken(clientId(claims), claims.subject(), issuer.issuer(), claims.audience(),
+        scopes(claims), claims.expiresAt(), claims.notBefore(), claims.issuedAt(),
         verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy));
     // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject(), and no copy
     // unless the application asks for them.
-    return new VerifiedToken(entry, header.getKeyID(), payload);
-  }
-
-  private static long millisOrAbsent(Date date) {
-    return date == null ? Long.MIN_VALUE : date.getTime();
+    return new VerifiedToken(entry, header.getKeyID(), claims.payload());
   }
 
   private List<JWSVerifier> verifiersFor(JWSHeader header, IssuerKeys keys) throws KeysUnavailableException {
@@ -204,12 +227,25 @@ public final class AccessTokenVerifier {
     return keys == null ? List.of() : keys.verifiersFor(header);
   }
 
-  /** The candidate whose key verifies the signature, {@code null} when none does. */
-  private static JWSVerifier signatureVerifier(
-      JWSHeader header, byte[] signingInput, Base64URL signature, List<JWSVerifier> candidates) {
+  /**
+   * The candidate whose key verifies the signature over {@code bytes[0, signingInputLength)}, {@code null} when none
+   * does. The JCA verifiers read the signing input in place; another verifier (HMAC) gets it copied.
+   */
+  private static JWSVerifier signatureVerifier(JWSHeader header, byte[] bytes, int signingInputLength,
+      byte[] signature, List<JWSVerifier> candidates) {
+    byte[] signingInput = null;
     for (JWSVerifier verifier : candidates) {
       try {
-        if (verifier.verify(header, signingInput, signature)) {
+        boolean valid;
+        if (verifier instanceof TokenSignatureVerifier inPlace) {
+          valid = inPlace.verify(header.getAlgorithm(), bytes, signingInputLength, signature);
+        } else {
+          if (signingInput == null) {
+            signingInput = Arrays.copyOf(bytes, signingInputLength);
+          }
+          valid = verifier.verify(header, signingInput, Base64URL.encode(signature));
+        }
+        if (valid) {
           return verifier;
         }
       } catch (JOSEException | RuntimeException e) {
@@ -219,31 +255,31 @@ public final class AccessTokenVerifier {
     return null;
   }
 
-  private void checkTimes(JWTClaimsSet claims) throws TokenRejectedException {
+  private void checkTimes(TokenClaims claims) throws TokenRejectedException {
     long now = clock.millis();
-    Date expiry = claims.getExpirationTime();
-    if (expiry == null) {
+    long expiry = claims.expiresAt();
+    if (expiry == Long.MIN_VALUE) {
       throw invalid("The access token has no expiry");
     }
-    if (now - clockSkewMillis >= expiry.getTime()) {
+    if (now - clockSkewMillis >= expiry) {
       throw invalid("The access token expired");
     }
-    Date notBefore = claims.getNotBeforeTime();
-    if (notBefore != null && now + clockSkewMillis < notBefore.getTime()) {
+    long notBefore = claims.notBefore();
+    if (notBefore != Long.MIN_VALUE && now + clockSkewMillis < notBefore) {
       throw invalid("The access token is not valid yet");
     }
-    Date issuedAt = claims.getIssueTime();
-    if (issuedAt != null && now + clockSkewMillis < issuedAt.getTime()) {
+    long issuedAt = claims.issuedAt();
+    if (issuedAt != Long.MIN_VALUE && now + clockSkewMillis < issuedAt) {
       throw invalid("The access token was issued in the future");
     }
   }
 
-  private static void checkAudience(JWTClaimsSet claims, Set<String> audiences) throws TokenRejectedException {
+  private static void checkAudience(TokenClaims claims, Set<String> audiences) throws TokenRejectedException {
     if (audiences.isEmpty()) {
       // Only possible with allow-any-audience: the configuration refuses an issuer without audiences otherwise.
       return;
     }
-    for (String audience : claims.getAudience()) {
+    for (String audience : claims.audience()) {
       if (audiences.contains(audience)) {
         return;
       }
@@ -251,9 +287,9 @@ public final class AccessTokenVerifier {
     throw invalid("The access token is for another audience");
   }
 
-  private String clientId(JWTClaimsSet claims) throws TokenRejectedException {
+  private String clientId(TokenClaims claims) throws TokenRejectedException {
     for (String name : clientIdClaims) {
-      Object value = claims.getClaim(name);
+      Object value = claims.claim(name);
       if (value instanceof String id && !id.isBlank()) {
         return id;
       }
@@ -264,18 +300,27 @@ public final class AccessTokenVerifier {
     throw invalid("The access token does not name its client");
   }
 
-  private Set<String> scopes(JWTClaimsSet claims) throws TokenRejectedException {
-    Set<String> scopes = new LinkedHashSet<>();
+  /** The scopes of every configured scope claim, in order, duplicates included (the entry keeps them as a set). */
+  private List<String> scopes(TokenClaims claims) throws TokenRejectedException {
+    List<String> scopes = new ArrayList<>();
     for (String name : scopeClaims) {
-      Object value = claims.getClaim(name);
+      Object value = claims.claim(name);
       if (value == null) {
         continue;
       }
       if (value instanceof String text) {
-        for (String scope : text.split(" ")) {
-          if (!scope.isEmpty()) {
-            scopes.add(scope);
+        // Space-separated (RFC 6749 §3.3); runs of spaces and leading or trailing ones make no empty scope.
+        int start = 0;
+        int length = text.length();
+        while (start < length) {
+          int end = text.indexOf(' ', start);
+          if (end < 0) {
+            end = length;
           }
+          if (end > start) {
+            scopes.add(text.substring(start, end));
+          }
+          start = end + 1;
         }
       } else if (value instanceof List<?> list) {
         for (Object scope : list) {
@@ -315,23 +360,14 @@ public final class AccessTokenVerifier {
 
   /** Decodes {@code token[from, to)} as base64url, then as UTF-8; refuses characters outside base64url. */
   private static String decodeToString(byte[] token, int from, int to) {
-    return new String(java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(token, from, to)),
-        StandardCharsets.UTF_8);
+    return new String(decode(token, from, to), StandardCharsets.UTF_8);
   }
 
-  /** The signature part with its bytes already decoded by the JDK's decoder (see verifyToken). */
-  private static final class DecodedBase64URL extends Base64URL {
-    private final byte[] decoded;
-
-    DecodedBase64URL(String value, byte[] decoded) {
-      super(value);
-      this.decoded = decoded;
-    }
-
-    @Override
-    public byte[] decode() {
-      return decoded.clone();
-    }
+  /** Decodes {@code token[from, to)} as base64url, in place (no copy of the range); refuses other characters. */
+  private static byte[] decode(byte[] token, int from, int to) {
+    ByteBuffer decoded = Base64.getUrlDecoder().decode(ByteBuffer.wrap(token, from, to - from));
+    byte[] array = decoded.array();
+    return decoded.remaining() == array.length ? array : Arrays.copyOf(array, decoded.remaining());
   }
 
   private static TokenRejectedException logged(TokenRejectedException e) {
@@ -339,9 +375,9 @@ public final class AccessTokenVerifier {
     return e;
   }
 
-  private String unverifiedClientId(JWTClaimsSet claims) {
+  private String unverifiedClientId(TokenClaims claims) {
     for (String name : clientIdClaims) {
-      if (claims.getClaim(name) instanceof String id) {
+      if (claims.claim(name) instanceof String id) {
         return id;
       }
     }
