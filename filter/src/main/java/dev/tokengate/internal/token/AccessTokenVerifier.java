@@ -110,19 +110,20 @@ public final class AccessTokenVerifier {
     }
     // A compact JWS is three base64url segments (RFC 7515 §7.1): no padding, no white space, no fourth segment. The
     // dots and padding are checked here; the JDK's base64url decoder below refuses every other character outside
-    // the alphabet, a third dot included. One Latin-1 copy serves the decoding and the signing input (a character
-    // outside Latin-1 becomes '?', which the decoder refuses; a cached header is compared byte for byte, and '?' is
-    // in no header that verified).
+    // the alphabet, a third dot (which lands in the signature segment) included. The second dot is found forwards:
+    // String.lastIndexOf is a plain loop, several times the cost of the JDK's intrinsic forward scan. One Latin-1
+    // copy serves the decoding and the signing input (a character outside Latin-1 becomes '?', which the decoder
+    // refuses; a header found in the header cache is the exact text of one that decoded, so it holds no '?').
     int firstDot = token.indexOf('.');
-    int lastDot = token.lastIndexOf('.');
-    if (firstDot <= 0 || lastDot <= firstDot + 1 || lastDot == token.length() - 1 || token.indexOf('=') >= 0) {
+    int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot == token.length() - 1 || token.indexOf('=') >= 0) {
       throw logged(invalid("The access token is malformed"));
     }
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
     // One spelling per token: before any decoding, caching or signature check (see CanonicalBase64Url).
     if (!CanonicalBase64Url.isCanonical(bytes, 0, firstDot)
-        || !CanonicalBase64Url.isCanonical(bytes, firstDot + 1, lastDot)
-        || !CanonicalBase64Url.isCanonical(bytes, lastDot + 1, bytes.length)) {
+        || !CanonicalBase64Url.isCanonical(bytes, firstDot + 1, secondDot)
+        || !CanonicalBase64Url.isCanonical(bytes, secondDot + 1, bytes.length)) {
       throw logged(invalid("The access token is malformed"));
     }
     // The header first, alone: everything it decides (alg, typ, crit) is refused before the payload is parsed.
@@ -150,8 +151,8 @@ public final class AccessTokenVerifier {
       // constant time, a defence meant for secret keys that made up half the cost of a first-seen token; a token's
       // parts hold nothing secret from the caller who sent them. The payload is parsed by Nimbus once; its
       // registered claims are typed as JWTClaimsSet.parse types them, without JWTClaimsSet's copy (TokenClaims).
-      claims = TokenClaims.of(JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot)));
-      signatureBytes = decode(bytes, lastDot + 1, bytes.length);
+      claims = TokenClaims.of(JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, secondDot)));
+      signatureBytes = decode(bytes, secondDot + 1, bytes.length);
       for (String audience : claims.audience()) {
         // Nimbus keeps a JSON null inside "aud": [null, "api"]; the immutable audience sets below throw on it,
         // which answered a signed token 500. An audience that is not a string is malformed like any other.
@@ -164,7 +165,7 @@ public final class AccessTokenVerifier {
       throw logged(invalid("The access token is malformed"));
     }
     try {
-      VerifiedToken verified = check(bytes, lastDot, header, claims, signatureBytes);
+      VerifiedToken verified = check(bytes, secondDot, header, claims, signatureBytes);
       if (!headerCached) {
         // Only a header whose token verified is kept: no forged token can fill or thrash the header cache.
         headers.remember(bytes, 0, firstDot, header);
@@ -192,8 +193,8 @@ public final class AccessTokenVerifier {
     }
   }
 
-  private VerifiedToken check(byte[] bytes, int lastDot, JWSHeader header, TokenClaims claims, byte[] signatureBytes)
-      throws TokenRejectedException, KeysUnavailableException {
+  private VerifiedToken check(byte[] bytes, int secondDot, JWSHeader header, TokenClaims claims,
+      byte[] signatureBytes) throws TokenRejectedException, KeysUnavailableException {
     // The unverified iss only selects among configured issuers: an unknown one is refused before any key is fetched.
     Trusted issuer = claims.issuer() == null ? null : issuers.get(claims.issuer());
     if (issuer == null) {
@@ -203,7 +204,7 @@ public final class AccessTokenVerifier {
     if (candidates.isEmpty()) {
       throw invalid("The access token was signed with an unknown key");
     }
-    JWSVerifier verifiedBy = signatureVerifier(header, bytes, lastDot, signatureBytes, candidates);
+    JWSVerifier verifiedBy = signatureVerifier(header, bytes, secondDot, signatureBytes, candidates);
     if (verifiedBy == null) {
       throw invalid("The access token signature is invalid");
     }
@@ -351,7 +352,8 @@ public final class AccessTokenVerifier {
   static Map<String, Object> payloadOf(String token) {
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
     try {
-      return JSONObjectUtils.parse(decodeToString(bytes, token.indexOf('.') + 1, token.lastIndexOf('.')));
+      int firstDot = token.indexOf('.');
+      return JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, token.indexOf('.', firstDot + 1)));
     } catch (ParseException e) {
       // Impossible for a token that was validated: the same bytes parsed then.
       throw new IllegalStateException("A validated token's payload no longer parses", e);

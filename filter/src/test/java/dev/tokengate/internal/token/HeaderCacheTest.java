@@ -198,7 +198,8 @@ class HeaderCacheTest {
     void textInsideALongerToken_isFoundByItsRange() throws Exception {
       HeaderCache cache = new HeaderCache();
       byte[] text = headerText("{\"alg\":\"RS256\"}");
-      byte[] token = ("xx" + new String(text, StandardCharsets.US_ASCII) + ".payload").getBytes(StandardCharsets.US_ASCII);
+      byte[] token =
+          ("xx" + new String(text, StandardCharsets.US_ASCII) + ".payload").getBytes(StandardCharsets.US_ASCII);
       cache.remember(token, 2, 2 + text.length, parse(text));
 
       assertThat(cache.find(text, 0, text.length)).isNotNull();
