@@ -140,7 +140,8 @@ public final class AccessTokenVerifier {
       checkHeader(header);
     } catch (TokenRejectedException e) {
       if (log.isDebugEnabled()) {
-        log.debug("Rejected access token: {} (kid={})", e.description(), loggable(header.getKeyID()));
+        // The payload is not parsed yet: no client id to name.
+        log.debug("Rejected access token: {} (kid={}, client_id=-)", e.description(), loggable(header.getKeyID()));
       }
       throw e;
     }
