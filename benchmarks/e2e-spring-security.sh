@@ -7,8 +7,8 @@
 # Writes benchmarks/target/e2e-spring-security.md: medians of the runs, every run's requests/s, and the ratios against
 # issue 13's targets (tokengate's decoder at least 5x Spring's requests/s with a repeated token, 1.5x with distinct
 # tokens). Before the measured runs each server gets E2E_WARMUP_ROUNDS (default 2) uncounted rounds of the measured
-# pattern: E2E_WARMUP seconds (default 10) of the repeated token, then E2E_WARMUP seconds of another 10,000 tokens,
-# extended (up to 3 more passes) until the round's requests have cycled through all of them at least once, so that
+# pattern: E2E_WARMUP seconds (default 10) of the repeated token, then passes of E2E_WARMUP seconds with another
+# 10,000 tokens until the round's requests have cycled through all of them at least once (at most 4 passes), so that
 # C2 has compiled both paths and settled after switching between them before the first counted run (with one short
 # warm-up the first run of each row was the slowest). With the defaults it takes about 8.5 minutes on 2 cores; every
 # wrk run is bounded in time and each server exits by itself after 5 minutes at most.
@@ -150,9 +150,9 @@ label() {
     "loopback, same RS256 tokens, server JVM \`-Xms512m -Xmx512m\`, each server alone; wrk ($WRK_THREADS threads," \
     "$CONNECTIONS connections) on the same 2 cores, $RUNS runs of ${SECONDS_PER_RUN} s per row. Before them each" \
     "server had $WARMUP_ROUNDS uncounted warm-up rounds of the measured pattern: $WARMUP s with the repeated token," \
-    "then $WARMUP s (longer if needed) with another 10,000 tokens, cycled through at least once per round" \
-    "(fewest requests with them in a round: $(min_warmup_distinct)). Requests/s, p50 and p99 are the medians of the" \
-    "runs. Load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. Raw" \
+    "then passes of $WARMUP s with another 10,000 tokens until they were cycled through once (at most 4 passes;" \
+    "fewest requests with them in a round: $(min_warmup_distinct), the whole set: 10,000), so that both paths are" \
+    "compiled and settled before the first counted run. Requests/s, p50 and p99 are the medians of the runs. Load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. Raw" \
     "wrk output in \`benchmarks/target/e2e-spring-security/\`."
   echo
   echo "| configuration | tokens | requests/s (median) | p50 ms | p99 ms | requests/s of each run | errors |"
