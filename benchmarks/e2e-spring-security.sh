@@ -6,10 +6,15 @@
 # measured E2E_RUNS times (default 3). Each server runs alone, one after the other, on the same keys and tokens.
 # Writes benchmarks/target/e2e-spring-security.md: medians of the runs, every run's requests/s, and the ratios against
 # issue 13's targets (tokengate's decoder at least 5x Spring's requests/s with a repeated token, 1.5x with distinct
-# tokens). With the defaults it takes about 7 minutes on 2 cores; every wrk run is bounded in time and each server
-# exits by itself after 5 minutes at most.
+# tokens). Before the measured runs each server gets E2E_WARMUP_ROUNDS (default 2) uncounted rounds of the measured
+# pattern: E2E_WARMUP seconds (default 10) of the repeated token, then passes of E2E_WARMUP seconds with another
+# 10,000 tokens until the round's requests have cycled through all of them at least once (at most 4 passes), so that
+# C2 has compiled both paths and settled after switching between them before the first counted run (with one short
+# warm-up the first run of each row was the slowest). With the defaults it takes about 8.5 minutes on 2 cores; every
+# wrk run is bounded in time and each server exits by itself after 5 minutes at most.
 #
-# Usage: benchmarks/e2e-spring-security.sh   (E2E_SECONDS=10 E2E_RUNS=3 E2E_WARMUP=10 E2E_CONNECTIONS=32 to change)
+# Usage: benchmarks/e2e-spring-security.sh
+#   (E2E_SECONDS=10 E2E_RUNS=3 E2E_WARMUP=10 E2E_WARMUP_ROUNDS=2 E2E_CONNECTIONS=32 to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +22,14 @@ SECONDS_PER_RUN=${E2E_SECONDS:-10}
 RUNS=${E2E_RUNS:-3}
 CONNECTIONS=${E2E_CONNECTIONS:-32}
 WARMUP=${E2E_WARMUP:-10}
+WARMUP_ROUNDS=${E2E_WARMUP_ROUNDS:-2}
 MODES=${E2E_MODES:-spring-security tokengate-decoder webflux-spring-security webflux-tokengate-decoder}
 WRK_THREADS=2
 OUT=benchmarks/target/e2e-spring-security
 FIXTURE=$PWD/benchmarks/target/bench-fixture.properties
 CLASSPATH_FILE=$PWD/benchmarks/target/spring-classpath.txt
 mkdir -p "$OUT"
-rm -f "$OUT"/*-run*.txt
+rm -f "$OUT"/*-run*.txt "$OUT"/*-warmup*.txt
 
 if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   echo "Installing wrk and curl from the Debian packages..."
@@ -71,17 +77,34 @@ run() { # name, then wrk arguments
     > "$OUT/$name.txt"
 }
 
+requests() { awk '/ requests in / {print $1}' "$1"; }
+warm_up() { # mode: uncounted rounds of the measured pattern, each through the whole of set B at least once
+  # Set B, not the measured set A: tokengate's cache then holds B, and the first distinct run starts on A unseen.
+  local tokens round pass done_requests
+  tokens=$(grep -c . "$OUT/tokens-b.txt")
+  for round in $(seq 1 "$WARMUP_ROUNDS"); do
+    timeout $((WARMUP + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"${WARMUP}s" -H "Authorization: Bearer $TOKEN" \
+      "$BASE/hello" > "$OUT/$1-warmup$round-same.txt"
+    done_requests=0
+    for pass in 1 2 3 4; do
+      timeout $((WARMUP + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"${WARMUP}s" -s benchmarks/rotating-tokens.lua \
+        "$BASE/hello" -- "$OUT/tokens-b.txt" > "$OUT/$1-warmup$round-distinct$pass.txt"
+      done_requests=$((done_requests + $(requests "$OUT/$1-warmup$round-distinct$pass.txt")))
+      if [ "$done_requests" -ge "$tokens" ]; then break; fi
+    done
+    echo "  warm-up round $round: $(requests "$OUT/$1-warmup$round-same.txt") requests with the repeated token," \
+      "$done_requests with set B ($tokens tokens)" | tee -a "$OUT/warmup.txt"
+  done
+}
+
+rm -f "$OUT/warmup.txt"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for mode in $MODES; do
   echo "Spring Security resource server: $mode..."
+  echo "$mode:" >> "$OUT/warmup.txt"
   start "$mode"
   check
-  # Warm-up: the repeated token, then another set of 10,000 tokens, so that full validations are compiled too (and
-  # tokengate's cache holds set B, not the measured set A).
-  timeout $((WARMUP + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"${WARMUP}s" -H "Authorization: Bearer $TOKEN" \
-    "$BASE/hello" > /dev/null
-  timeout $((WARMUP + 60)) wrk -t$WRK_THREADS -c"$CONNECTIONS" -d"$(( (WARMUP + 1) / 2 ))s" \
-    -s benchmarks/rotating-tokens.lua "$BASE/hello" -- "$OUT/tokens-b.txt" > /dev/null
+  warm_up "$mode"
   for i in $(seq 1 "$RUNS"); do
     run "$mode-same-run$i" -H "Authorization: Bearer $TOKEN" "$BASE/hello"
     # Each distinct run starts on the set tokengate's cache (10,000) does not hold: the warm-up left B there, so the
@@ -105,6 +128,7 @@ all_rps() { runs_rps "$1" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}'; }
 errors() { cat "$OUT/$1"-run*.txt | awk '/Non-2xx or 3xx responses:/ {n += $5} /Socket errors:/ {s = s "; " $0} END {print (n ? n " non-2xx" : "none") s}'; }
 ratio() { awk -v a="$(rps "$1")" -v b="$(rps "$2")" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r != "n/a" && r >= t ? "met" : "**not met**")}'; }
+min_warmup_distinct() { awk '/warm-up round/ {for (i = 1; i <= NF; i++) if ($i == "with" && $(i + 1) == "set") print $(i - 1)}' "$OUT/warmup.txt" | sort -g | head -1; }
 label() {
   case $1 in
     spring-security-*) echo "Spring MVC (Tomcat), Spring's NimbusJwtDecoder" ;;
@@ -124,9 +148,11 @@ label() {
     "\`tokengate.audiences\`, defaults): Spring MVC on embedded Tomcat (\`SpringEndToEndServer\`," \
     "\`tokengate.filter.enabled=false\`) and WebFlux on Reactor Netty (\`SpringWebFluxEndToEndServer\`). Same JWKS on" \
     "loopback, same RS256 tokens, server JVM \`-Xms512m -Xmx512m\`, each server alone; wrk ($WRK_THREADS threads," \
-    "$CONNECTIONS connections) on the same 2 cores, $RUNS runs of ${SECONDS_PER_RUN} s per row after a warm-up of" \
-    "$WARMUP s with the repeated token and $(( (WARMUP + 1) / 2 )) s with another 10,000 tokens. Requests/s, p50" \
-    "and p99 are the medians of the runs. Load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. Raw" \
+    "$CONNECTIONS connections) on the same 2 cores, $RUNS runs of ${SECONDS_PER_RUN} s per row. Before them each" \
+    "server had $WARMUP_ROUNDS uncounted warm-up rounds of the measured pattern: $WARMUP s with the repeated token," \
+    "then passes of $WARMUP s with another 10,000 tokens until they were cycled through once (at most 4 passes;" \
+    "fewest requests with them in a round: $(min_warmup_distinct), the whole set: 10,000), so that both paths are" \
+    "compiled and settled before the first counted run. Requests/s, p50 and p99 are the medians of the runs. Load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. Raw" \
     "wrk output in \`benchmarks/target/e2e-spring-security/\`."
   echo
   echo "| configuration | tokens | requests/s (median) | p50 ms | p99 ms | requests/s of each run | errors |"

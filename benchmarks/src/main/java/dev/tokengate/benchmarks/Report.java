@@ -254,27 +254,41 @@ final class Report {
       ## Profiling notes (JFR)
 
       Taken with `java -jar benchmarks/target/benchmarks.jar 'ValidationBenchmarks.tokengateFirstSeen$' -p alg=RS256
-      -prof jfr` while issue 14 was worked on, on a machine loaded by other builds (so the sample counts are small and
-      the shares approximate). JFR cannot walk stacks inside the JDK's `BigInteger` intrinsics, so it understates the
-      signature's share; the floor benchmarks measure that part better.
+      -prof jfr -jvmArgsAppend "-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"` while issue 14 was worked
+      on, on a machine loaded by other builds (load average 5-10 on 2 cores), so the shares are approximate. JFR
+      cannot walk stacks inside the JDK's `BigInteger` intrinsics, so it understates the signature's share; the parts
+      were therefore also timed one by one (thread CPU time, which the machine's load does not inflate).
 
-      - First-seen RS256, after issue 14: about half of the samples are the signature itself
-        (`JcaSignatureVerifier.verify`: `MutableBigInteger`/`BigInteger` arithmetic and SHA-256 over the signing
-        input), which the floor pays too. Above the floor remain: parsing the ~800-byte payload JSON with Nimbus's
-        shaded Gson (`JSONObjectUtils.parse`, about 15 % of samples), the header JSON (`JWSHeader.parse`, about 5 %),
-        Nimbus's claim typing (`JWTClaimsSet.parse`, about 3 %), and the rest of `verifyToken` (Latin-1 copy of the
-        token, canonical-base64 checks, base64url decoding of three parts, the signing-input copy, the scope split and
-        the sets of the compact entry, about 15 %). The JSON parsing is kept on purpose: a parser of our own, or
-        reading claims around Nimbus's typing, invites parser differentials with the library that checked the token.
-      - Removed in issue 14: a `Signature.getInstance` and `initVerify` per token inside Nimbus's `RSASSAVerifier` and
-        `ECDSAVerifier` (now a small pool of initialized `Signature`s per key and algorithm, made by Nimbus's own
-        algorithm mapping, with Nimbus's ECDSA checks); the eager deep copy of every claim into the `ClientPrincipal`
-        (now made only when application code calls `claims()`); a key-binding object per cached entry (now one per
-        key); interning of the entry's strings and sets for a token the cache does not keep.
-      - What these removals bought on first-seen RS256 could not be shown on the loaded machine: in back-to-back quick
-        runs (JDK 17, 5 iterations) the ratio to the floor was 1.29x before and 1.33x after in the quietest round,
-        within the noise. JFR's shares above are approximate (it cannot walk the `BigInteger` intrinsics); the remaining
-        ~10 µs above the floor is, by elimination, mostly Nimbus's JSON parsing and claim typing, which stay.
+      - What remains above the RS256 floor, JDK 17 (about 5 µs, 1.14× in thread CPU time on the loaded machine): the
+        payload JSON (791 bytes) parsed by Nimbus (`JSONObjectUtils.parse`: shaded Gson building its tree map, about
+        3.0 µs, 8-9 % of the floor on its own); typing the registered claims and reading the client id, scope and
+        token-kind claims from Gson's tree map (about 0.3 µs); base64url decoding of payload and signature (about
+        0.35 µs); the scope split, the immutable audience and scope sets and the principal (about 0.3 µs); the
+        Latin-1 copy of the token, the dot and padding scans, the header-cache lookup, the key lookup and the pooled
+        `Signature`'s bookkeeping (a few tens of ns each). The payload parse alone puts any validator that uses
+        Nimbus's parser at about 1.085× the floor, which leaves about 0.5 µs for everything else under the 1.10×
+        target: not reached. The parse is kept on purpose: a JSON parser of our own, or another library's, could
+        read a token differently from Nimbus (duplicate names, lenient syntax, numbers), and a parser differential is
+        a security bug; claims are typed as `JWTClaimsSet.parse` types them (`TokenClaimsTest` holds the two alike).
+      - Removed in the second round of issue 14: the header JSON parse per token (`HeaderCache`: the parsed
+        `JWSHeader` of a verified token, found again by the exact text of the header segment, 16 slots; forged
+        tokens cannot fill it, and a cached header is checked like a parsed one); `JWTClaimsSet.parse`'s copy of
+        every claim into a new map (about 1 µs); the signing-input copy and a `Base64URL` wrapper per token (the
+        pooled `Signature` reads the token's bytes in place); three range copies before base64url decoding;
+        `String.lastIndexOf` for the second dot (a plain loop on JDK 17, about 170 ns for this token; a forward scan
+        is intrinsic); `split(" ")`, a `LinkedHashSet` and `Set.copyOf`'s intermediate `HashSet` for the scopes.
+        The header's own checks (alg allow-list, typ, crit) now run before the payload is parsed. Measured in thread
+        CPU time, interleaved with the floor in one JVM (median of 21 rounds), on the loaded machine: RS256 1.22× →
+        1.14× on JDK 17 and 1.23× → 1.15× on JDK 25, PS256 1.23× → 1.14× on JDK 17 and 1.22× → 1.15× on JDK 25;
+        ES256 is about 1.05× either way on JDK 17 (the 1 ms of pure-Java P-256 drowns everything else). Auth0's
+        `java-jwt` measured 1.15× on JDK 17 and 1.16× on JDK 25 the same way: a tie within the noise, with tokengate
+        checking more (typ, crit, canonical base64url, key binding, token kind).
+      - Removed in the first round: a `Signature.getInstance` and `initVerify` per token inside Nimbus's
+        `RSASSAVerifier` and `ECDSAVerifier` (now a small pool of initialized `Signature`s per key and algorithm,
+        made by Nimbus's own algorithm mapping, with Nimbus's ECDSA checks); the eager deep copy of every claim into
+        the `ClientPrincipal` (now made only when application code calls `claims()`); a key-binding object per
+        cached entry (now one per key); interning of the entry's strings and sets for a token the cache does not
+        keep.
       - ES256 on JDK 17 is pure-Java P-256 arithmetic (about 1 ms), so the validator's own work is a rounding error
         beside it; PS256 differs from RS256 only in the padding check, so its ratio follows RS256's.
       - A repeated token: the fresh String the container makes (in the comparison too), the hash of the token's last
@@ -316,10 +330,12 @@ final class Report {
           + "signing input to bytes and base64url-decode the 342-character signature. The extra is about a "
           + "microsecond of copying and decoding, a few percent of an RSA verify.",
       "tokengateFirstSeen",
-      "The floor plus parsing (header and ~800-byte payload JSON through Nimbus), the header, issuer, time and "
-          + "audience checks, and a small `ClientPrincipal` whose claims are copied only if asked for. The signature "
-          + "check (a pooled, initialized JCA `Signature` per key) is most of the time; JSON parsing is most of the "
-          + "rest. With the cache on, a first-seen token also pays its SHA-256 and two cache insertions (about 1-2 µs).",
+      "The floor plus the ~800-byte payload JSON parsed by Nimbus (about 3 µs, most of what is above the floor), "
+          + "the header found by its exact text among the verified ones (parsed by Nimbus only the first time), the "
+          + "header, issuer, time and audience checks, and a small `ClientPrincipal` whose claims are copied only if "
+          + "asked for. The signature check (a pooled, initialized JCA `Signature` per key, reading the token's bytes "
+          + "in place) is most of the time. With the cache on, a first-seen token also pays its SHA-256 and two cache "
+          + "insertions (about 1-2 µs).",
       "tokengateRepeated",
       "A fresh copy of the token string (as a servlet container makes one per request), the hot tier's key (a hash "
           + "of the token's last 32 characters, its signature), one Caffeine lookup (hash-table read, read-buffer "

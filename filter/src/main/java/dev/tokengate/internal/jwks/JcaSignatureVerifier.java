@@ -3,7 +3,6 @@ package dev.tokengate.internal.jwks;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.crypto.impl.ECDSA;
@@ -35,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * by {@link ECDSA#ensureLegalSignature} (zero or out-of-range {@code r}/{@code s}, CVE-2022-21449) and transcoded by
  * {@link ECDSA#transcodeSignatureToDER} exactly as {@link ECDSAVerifier#verify} does.
  */
-final class JcaSignatureVerifier implements JWSVerifier {
+final class JcaSignatureVerifier implements TokenSignatureVerifier {
   /** Enough for every core to hold one while verifying; more threads than that just make a new instance. */
   private static final int POOL_SIZE = Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
@@ -67,11 +66,16 @@ final class JcaSignatureVerifier implements JWSVerifier {
 
   @Override
   public boolean verify(JWSHeader header, byte[] signingInput, Base64URL signature) throws JOSEException {
-    JWSAlgorithm algorithm = header.getAlgorithm();
+    return verify(header.getAlgorithm(), signingInput, signingInput.length, signature.decode());
+  }
+
+  @Override
+  public boolean verify(JWSAlgorithm algorithm, byte[] token, int signingInputLength, byte[] signature)
+      throws JOSEException {
     if (!algorithms.contains(algorithm)) {
       throw new JOSEException("Unsupported JWS algorithm " + algorithm);
     }
-    byte[] signatureBytes = signature.decode();
+    byte[] signatureBytes = signature;
     if (ecdsa) {
       if (signatureBytes.length != ECDSA.getSignatureByteArrayLength(algorithm)) {
         return false;
@@ -87,7 +91,7 @@ final class JcaSignatureVerifier implements JWSVerifier {
     Signature verifier = take(pool, algorithm);
     boolean result;
     try {
-      verifier.update(signingInput);
+      verifier.update(token, 0, signingInputLength);
       result = verifier.verify(signatureBytes);
     } catch (SignatureException e) {
       // A malformed signature: not a valid one. The instance may be mid-operation, so it is not returned.

@@ -10,8 +10,8 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jwt.JWTClaimsSet;
 import dev.tokengate.ClientPrincipal;
+import dev.tokengate.DpopMode;
 import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenRejectedException;
@@ -19,13 +19,15 @@ import dev.tokengate.TokenTypePolicy;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.jwks.KeyBinding;
+import dev.tokengate.internal.jwks.TokenSignatureVerifier;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.Date;
+import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,7 +50,8 @@ public final class AccessTokenVerifier {
   private static final Set<String> STRICT_TYPES = Set.of("at+jwt", "application/at+jwt");
 
   /** A trusted issuer: its audiences (empty: any) and keys ({@code null} when only a shared secret is used). */
-  private record Trusted(String issuer, Set<String> audiences, IssuerKeys keys) {}
+  /** A configured issuer as the checks need it; {@code dpopOff}: its DPoP mode is {@code off}. */
+  private record Trusted(String issuer, Set<String> audiences, IssuerKeys keys, boolean dpopOff) {}
 
   private final Map<String, Trusted> issuers;
   private final Set<JWSAlgorithm> algorithms;
@@ -59,6 +62,7 @@ public final class AccessTokenVerifier {
   private final int maxTokenLength;
   private final Clock clock;
   private final JWSVerifier macVerifier;
+  private final HeaderCache headers = new HeaderCache();
 
   /**
    * @param keysByIssuer the keys of each of {@link TokenGateConfig#trustedIssuers()}, by issuer URL; empty when only
@@ -68,7 +72,8 @@ public final class AccessTokenVerifier {
     Map<String, Trusted> trusted = new HashMap<>();
     for (TrustedIssuer entry : config.trustedIssuers()) {
       trusted.put(entry.issuer(),
-          new Trusted(entry.issuer(), Set.copyOf(entry.audiences()), keysByIssuer.get(entry.issuer())));
+          new Trusted(entry.issuer(), Set.copyOf(entry.audiences()), keysByIssuer.get(entry.issuer()),
+              entry.dpopMode() == DpopMode.OFF));
     }
     this.issuers = Map.copyOf(trusted);
     this.algorithms = acceptedAlgorithms(config);
@@ -79,6 +84,11 @@ public final class AccessTokenVerifier {
     this.maxTokenLength = config.maxTokenLength();
     this.clock = config.clock();
     this.macVerifier = config.sharedSecret().map(AccessTokenVerifier::macVerifier).orElse(null);
+  }
+
+  /** The cache of verified headers (for tests). */
+  HeaderCache headerCache() {
+    return headers;
   }
 
   /** The configured algorithm names as Nimbus algorithms. */
@@ -103,33 +113,51 @@ public final class AccessTokenVerifier {
     }
     // A compact JWS is three base64url segments (RFC 7515 §7.1): no padding, no white space, no fourth segment. The
     // dots and padding are checked here; the JDK's base64url decoder below refuses every other character outside
-    // the alphabet, a third dot included. One Latin-1 copy serves the decoding and the signing input (a character
-    // outside Latin-1 becomes '?', which the decoder refuses).
+    // the alphabet, a third dot (which lands in the signature segment) included. The second dot is found forwards:
+    // String.lastIndexOf is a plain loop, several times the cost of the JDK's intrinsic forward scan. One Latin-1
+    // copy serves the decoding and the signing input (a character outside Latin-1 becomes '?', which the decoder
+    // refuses; a header found in the header cache is the exact text of one that decoded, so it holds no '?').
     int firstDot = token.indexOf('.');
-    int lastDot = token.lastIndexOf('.');
-    if (firstDot <= 0 || lastDot <= firstDot + 1 || lastDot == token.length() - 1 || token.indexOf('=') >= 0) {
+    int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot == token.length() - 1 || token.indexOf('=') >= 0) {
       throw logged(invalid("The access token is malformed"));
     }
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
     // One spelling per token: before any decoding, caching or signature check (see CanonicalBase64Url).
     if (!CanonicalBase64Url.isCanonical(bytes, 0, firstDot)
-        || !CanonicalBase64Url.isCanonical(bytes, firstDot + 1, lastDot)
-        || !CanonicalBase64Url.isCanonical(bytes, lastDot + 1, bytes.length)) {
+        || !CanonicalBase64Url.isCanonical(bytes, firstDot + 1, secondDot)
+        || !CanonicalBase64Url.isCanonical(bytes, secondDot + 1, bytes.length)) {
       throw logged(invalid("The access token is malformed"));
     }
-    JWSHeader header;
-    Map<String, Object> payload;
-    JWTClaimsSet claims;
+    // The header first, alone: everything it decides (alg, typ, crit) is refused before the payload is parsed.
+    JWSHeader header = headers.find(bytes, 0, firstDot);
+    boolean headerCached = header != null;
+    try {
+      if (!headerCached) {
+        header = JWSHeader.parse(decodeToString(bytes, 0, firstDot));
+      }
+    } catch (ParseException | RuntimeException e) {
+      throw logged(invalid("The access token is malformed"));
+    }
+    try {
+      checkHeader(header);
+    } catch (TokenRejectedException e) {
+      if (log.isDebugEnabled()) {
+        // The payload is not parsed yet: no client id to name.
+        log.debug("Rejected access token: {} (kid={}, client_id=-)", e.description(), loggable(header.getKeyID()));
+      }
+      throw e;
+    }
+    TokenClaims claims;
     byte[] signatureBytes;
     try {
       // The parts are decoded here with the JDK's decoder rather than through SignedJWT: Nimbus decodes base64 in
       // constant time, a defence meant for secret keys that made up half the cost of a first-seen token; a token's
-      // parts hold nothing secret from the caller who sent them.
-      header = JWSHeader.parse(decodeToString(bytes, 0, firstDot));
-      payload = JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, lastDot));
-      claims = JWTClaimsSet.parse(payload);
-      signatureBytes = java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(bytes, lastDot + 1, bytes.length));
-      for (String audience : claims.getAudience()) {
+      // parts hold nothing secret from the caller who sent them. The payload is parsed by Nimbus once; its
+      // registered claims are typed as JWTClaimsSet.parse types them, without JWTClaimsSet's copy (TokenClaims).
+      claims = TokenClaims.of(JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, secondDot)));
+      signatureBytes = decode(bytes, secondDot + 1, bytes.length);
+      for (String audience : claims.audience()) {
         // Nimbus keeps a JSON null inside "aud": [null, "api"]; the immutable audience sets below throw on it,
         // which answered a signed token 500. An audience that is not a string is malformed like any other.
         if (audience == null) {
@@ -141,7 +169,12 @@ public final class AccessTokenVerifier {
       throw logged(invalid("The access token is malformed"));
     }
     try {
-      return check(token, bytes, lastDot, header, payload, claims, signatureBytes);
+      VerifiedToken verified = check(bytes, secondDot, header, claims, signatureBytes);
+      if (!headerCached) {
+        // Only a header whose token verified is kept: no forged token can fill or thrash the header cache.
+        headers.remember(bytes, 0, firstDot, header);
+      }
+      return verified;
     } catch (TokenRejectedException e) {
       if (log.isDebugEnabled()) {
         log.debug("Rejected access token: {} (kid={}, client_id={})", e.description(),
@@ -151,8 +184,8 @@ public final class AccessTokenVerifier {
     }
   }
 
-  private VerifiedToken check(String token, byte[] bytes, int lastDot, JWSHeader header, Map<String, Object> payload,
-      JWTClaimsSet claims, byte[] signatureBytes) throws TokenRejectedException, KeysUnavailableException {
+  /** The checks the header alone decides: the same for a header parsed now and one found in the header cache. */
+  private void checkHeader(JWSHeader header) throws TokenRejectedException {
     if (!algorithms.contains(header.getAlgorithm())) {
       throw invalid("The access token signing algorithm is not accepted");
     }
@@ -162,8 +195,12 @@ public final class AccessTokenVerifier {
     if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
       throw invalid("The access token has an unsupported critical header");
     }
+  }
+
+  private VerifiedToken check(byte[] bytes, int secondDot, JWSHeader header, TokenClaims claims,
+      byte[] signatureBytes) throws TokenRejectedException, KeysUnavailableException {
     // The unverified iss only selects among configured issuers: an unknown one is refused before any key is fetched.
-    Trusted issuer = claims.getIssuer() == null ? null : issuers.get(claims.getIssuer());
+    Trusted issuer = claims.issuer() == null ? null : issuers.get(claims.issuer());
     if (issuer == null) {
       throw invalid("The access token was issued by an untrusted issuer");
     }
@@ -171,27 +208,24 @@ public final class AccessTokenVerifier {
     if (candidates.isEmpty()) {
       throw invalid("The access token was signed with an unknown key");
     }
-    byte[] signingInput = Arrays.copyOf(bytes, lastDot);
-    Base64URL signature = new DecodedBase64URL(token.substring(lastDot + 1), signatureBytes);
-    JWSVerifier verifiedBy = signatureVerifier(header, signingInput, signature, candidates);
+    JWSVerifier verifiedBy = signatureVerifier(header, bytes, secondDot, signatureBytes, candidates);
     if (verifiedBy == null) {
       throw invalid("The access token signature is invalid");
     }
     checkTimes(claims);
     checkAudience(claims, issuer.audiences());
-    // The claims as Nimbus typed them (a hash map), not the parsed payload (Gson's tree map, slower to search): the
-    // claims TokenKind reads are unregistered ones, which Nimbus keeps as the JSON had them.
-    if (TokenKind.isOtherThanAccessToken(claims.getClaims())) {
+    if (TokenKind.isOtherThanAccessToken(claims.payload())) {
       throw invalid("The token is not an access token");
     }
-    CachedToken entry = new CachedToken(clientId(claims), claims.getSubject(), issuer.issuer(), claims.getAudience(),
-        scopes(claims), claims.getExpirationTime().getTime(), millisOrAbsent(claims.getNotBeforeTime()),
-        millisOrAbsent(claims.getIssueTime()),
+    Object confirmation = claims.claim("cnf");
+    checkConfirmationMethods(confirmation, issuer);
+    CachedToken entry = new CachedToken(clientId(claims), claims.subject(), issuer.issuer(), claims.audience(),
+        scopes(claims), claims.expiresAt(), claims.notBefore(), claims.issuedAt(),
         verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy),
-        certificateThumbprint(claims.getClaim("cnf")));
+        certificateThumbprint(confirmation));
     // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject(), and no copy
     // unless the application asks for them.
-    return new VerifiedToken(entry, header.getKeyID(), payload);
+    return new VerifiedToken(entry, header.getKeyID(), claims.payload());
   }
 
   /**
@@ -223,8 +257,29 @@ public final class AccessTokenVerifier {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   }
 
-  private static long millisOrAbsent(Date date) {
-    return date == null ? Long.MIN_VALUE : date.getTime();
+  /** The {@code cnf} members (RFC 7800 §3.1) tokengate checks: RFC 9449's {@code jkt} and RFC 8705's {@code x5t#S256}. */
+  private static final Set<String> CHECKED_CONFIRMATIONS = Set.of("jkt", "x5t#S256");
+
+  /**
+   * Refuses a token bound to its holder in a way this API will not check: a {@code cnf} member other than {@code jkt}
+   * and {@code x5t#S256} (e.g. {@code jwk}, {@code kid}, {@code jku}, SHA-1 {@code x5t}), or {@code cnf.jkt} from an
+   * issuer whose DPoP mode is {@code off}. Accepted as Bearer, either would let whoever stole the token use it: the
+   * binding exists to stop exactly that. Checked once per token, at validation; the verdict is cached with it.
+   */
+  private static void checkConfirmationMethods(Object cnf, Trusted issuer) throws TokenRejectedException {
+    if (!(cnf instanceof Map<?, ?> confirmation)) {
+      return; // absent; a cnf that is not an object is refused by certificateThumbprint
+    }
+    for (Object member : confirmation.keySet()) {
+      if (!CHECKED_CONFIRMATIONS.contains(member)) {
+        throw invalid("The access token is bound to its client by a confirmation method this API does not check"
+            + " (tokengate checks cnf.jkt and cnf.x5t#S256 only)");
+      }
+    }
+    if (issuer.dpopOff() && confirmation.containsKey("jkt")) {
+      throw invalid("The access token is DPoP-bound (cnf.jkt) and this API does not accept DPoP from its issuer:"
+          + " set dpop-mode to allowed or required for it");
+    }
   }
 
   private List<JWSVerifier> verifiersFor(JWSHeader header, IssuerKeys keys) throws KeysUnavailableException {
@@ -234,12 +289,25 @@ public final class AccessTokenVerifier {
     return keys == null ? List.of() : keys.verifiersFor(header);
   }
 
-  /** The candidate whose key verifies the signature, {@code null} when none does. */
-  private static JWSVerifier signatureVerifier(
-      JWSHeader header, byte[] signingInput, Base64URL signature, List<JWSVerifier> candidates) {
+  /**
+   * The candidate whose key verifies the signature over {@code bytes[0, signingInputLength)}, {@code null} when none
+   * does. The JCA verifiers read the signing input in place; another verifier (HMAC) gets it copied.
+   */
+  private static JWSVerifier signatureVerifier(JWSHeader header, byte[] bytes, int signingInputLength,
+      byte[] signature, List<JWSVerifier> candidates) {
+    byte[] signingInput = null;
     for (JWSVerifier verifier : candidates) {
       try {
-        if (verifier.verify(header, signingInput, signature)) {
+        boolean valid;
+        if (verifier instanceof TokenSignatureVerifier inPlace) {
+          valid = inPlace.verify(header.getAlgorithm(), bytes, signingInputLength, signature);
+        } else {
+          if (signingInput == null) {
+            signingInput = Arrays.copyOf(bytes, signingInputLength);
+          }
+          valid = verifier.verify(header, signingInput, Base64URL.encode(signature));
+        }
+        if (valid) {
           return verifier;
         }
       } catch (JOSEException | RuntimeException e) {
@@ -249,31 +317,31 @@ public final class AccessTokenVerifier {
     return null;
   }
 
-  private void checkTimes(JWTClaimsSet claims) throws TokenRejectedException {
+  private void checkTimes(TokenClaims claims) throws TokenRejectedException {
     long now = clock.millis();
-    Date expiry = claims.getExpirationTime();
-    if (expiry == null) {
+    long expiry = claims.expiresAt();
+    if (expiry == Long.MIN_VALUE) {
       throw invalid("The access token has no expiry");
     }
-    if (now - clockSkewMillis >= expiry.getTime()) {
+    if (now - clockSkewMillis >= expiry) {
       throw invalid("The access token expired");
     }
-    Date notBefore = claims.getNotBeforeTime();
-    if (notBefore != null && now + clockSkewMillis < notBefore.getTime()) {
+    long notBefore = claims.notBefore();
+    if (notBefore != Long.MIN_VALUE && now + clockSkewMillis < notBefore) {
       throw invalid("The access token is not valid yet");
     }
-    Date issuedAt = claims.getIssueTime();
-    if (issuedAt != null && now + clockSkewMillis < issuedAt.getTime()) {
+    long issuedAt = claims.issuedAt();
+    if (issuedAt != Long.MIN_VALUE && now + clockSkewMillis < issuedAt) {
       throw invalid("The access token was issued in the future");
     }
   }
 
-  private static void checkAudience(JWTClaimsSet claims, Set<String> audiences) throws TokenRejectedException {
+  private static void checkAudience(TokenClaims claims, Set<String> audiences) throws TokenRejectedException {
     if (audiences.isEmpty()) {
       // Only possible with allow-any-audience: the configuration refuses an issuer without audiences otherwise.
       return;
     }
-    for (String audience : claims.getAudience()) {
+    for (String audience : claims.audience()) {
       if (audiences.contains(audience)) {
         return;
       }
@@ -281,9 +349,9 @@ public final class AccessTokenVerifier {
     throw invalid("The access token is for another audience");
   }
 
-  private String clientId(JWTClaimsSet claims) throws TokenRejectedException {
+  private String clientId(TokenClaims claims) throws TokenRejectedException {
     for (String name : clientIdClaims) {
-      Object value = claims.getClaim(name);
+      Object value = claims.claim(name);
       if (value instanceof String id && !id.isBlank()) {
         return id;
       }
@@ -294,18 +362,27 @@ public final class AccessTokenVerifier {
     throw invalid("The access token does not name its client");
   }
 
-  private Set<String> scopes(JWTClaimsSet claims) throws TokenRejectedException {
-    Set<String> scopes = new LinkedHashSet<>();
+  /** The scopes of every configured scope claim, in order, duplicates included (the entry keeps them as a set). */
+  private List<String> scopes(TokenClaims claims) throws TokenRejectedException {
+    List<String> scopes = new ArrayList<>();
     for (String name : scopeClaims) {
-      Object value = claims.getClaim(name);
+      Object value = claims.claim(name);
       if (value == null) {
         continue;
       }
       if (value instanceof String text) {
-        for (String scope : text.split(" ")) {
-          if (!scope.isEmpty()) {
-            scopes.add(scope);
+        // Space-separated (RFC 6749 §3.3); runs of spaces and leading or trailing ones make no empty scope.
+        int start = 0;
+        int length = text.length();
+        while (start < length) {
+          int end = text.indexOf(' ', start);
+          if (end < 0) {
+            end = length;
           }
+          if (end > start) {
+            scopes.add(text.substring(start, end));
+          }
+          start = end + 1;
         }
       } else if (value instanceof List<?> list) {
         for (Object scope : list) {
@@ -336,7 +413,8 @@ public final class AccessTokenVerifier {
   static Map<String, Object> payloadOf(String token) {
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
     try {
-      return JSONObjectUtils.parse(decodeToString(bytes, token.indexOf('.') + 1, token.lastIndexOf('.')));
+      int firstDot = token.indexOf('.');
+      return JSONObjectUtils.parse(decodeToString(bytes, firstDot + 1, token.indexOf('.', firstDot + 1)));
     } catch (ParseException e) {
       // Impossible for a token that was validated: the same bytes parsed then.
       throw new IllegalStateException("A validated token's payload no longer parses", e);
@@ -345,23 +423,14 @@ public final class AccessTokenVerifier {
 
   /** Decodes {@code token[from, to)} as base64url, then as UTF-8; refuses characters outside base64url. */
   private static String decodeToString(byte[] token, int from, int to) {
-    return new String(java.util.Base64.getUrlDecoder().decode(Arrays.copyOfRange(token, from, to)),
-        StandardCharsets.UTF_8);
+    return new String(decode(token, from, to), StandardCharsets.UTF_8);
   }
 
-  /** The signature part with its bytes already decoded by the JDK's decoder (see verifyToken). */
-  private static final class DecodedBase64URL extends Base64URL {
-    private final byte[] decoded;
-
-    DecodedBase64URL(String value, byte[] decoded) {
-      super(value);
-      this.decoded = decoded;
-    }
-
-    @Override
-    public byte[] decode() {
-      return decoded.clone();
-    }
+  /** Decodes {@code token[from, to)} as base64url, in place (no copy of the range); refuses other characters. */
+  private static byte[] decode(byte[] token, int from, int to) {
+    ByteBuffer decoded = Base64.getUrlDecoder().decode(ByteBuffer.wrap(token, from, to - from));
+    byte[] array = decoded.array();
+    return decoded.remaining() == array.length ? array : Arrays.copyOf(array, decoded.remaining());
   }
 
   private static TokenRejectedException logged(TokenRejectedException e) {
@@ -369,9 +438,9 @@ public final class AccessTokenVerifier {
     return e;
   }
 
-  private String unverifiedClientId(JWTClaimsSet claims) {
+  private String unverifiedClientId(TokenClaims claims) {
     for (String name : clientIdClaims) {
-      if (claims.getClaim(name) instanceof String id) {
+      if (claims.claim(name) instanceof String id) {
         return id;
       }
     }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Interner;
 import dev.tokengate.ClientPrincipal;
 import dev.tokengate.internal.jwks.KeyBinding;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +43,7 @@ public final class CachedToken {
    * @param key the key that verified the signature: the entry is good only while this very key is usable
    * @param certificateThumbprint the token's {@code cnf.x5t#S256} (RFC 8705 §3.1), {@code null} when absent
    */
-  CachedToken(String clientId, String subject, String issuer, Collection<String> audiences, Set<String> scopes,
+  CachedToken(String clientId, String subject, String issuer, Collection<String> audiences, Collection<String> scopes,
       long expiresAt, long notBefore, long issuedAt, KeyBinding key, String certificateThumbprint) {
     this(clientId, subject, issuer, immutableSet(audiences), immutableSet(scopes), expiresAt, notBefore, issuedAt,
         key, certificateThumbprint, true);
@@ -74,18 +75,29 @@ public final class CachedToken {
   }
 
   /**
-   * An immutable copy, without the intermediate {@code HashSet} that {@code Set.copyOf} makes of any collection not
-   * already immutable (a measurable part of a first-seen token): a set has no duplicates to drop, and a token's few
-   * audiences are checked for them directly.
+   * An immutable copy without duplicates, without the intermediate {@code HashSet} that {@code Set.copyOf} makes of
+   * any collection not already immutable (a measurable part of a first-seen token): a token's few audiences and
+   * scopes are checked for duplicates pairwise, and only a long list goes through a hash set.
    */
   private static Set<String> immutableSet(Collection<String> values) {
     if (values instanceof Set<String> set) {
-      return Set.of(set.toArray(new String[0]));
+      return set.isEmpty() ? Set.of() : Set.of(set.toArray(new String[0]));
     }
-    if (values.size() == 1) {
-      return Set.of(values.iterator().next());
+    String[] array = values.toArray(new String[0]);
+    if (array.length > 16) {
+      return Set.copyOf(values);
     }
-    return Set.copyOf(values);
+    int distinct = 0;
+    outer:
+    for (String value : array) {
+      for (int i = 0; i < distinct; i++) {
+        if (array[i].equals(value)) {
+          continue outer;
+        }
+      }
+      array[distinct++] = value;
+    }
+    return Set.of(distinct == array.length ? array : Arrays.copyOf(array, distinct));
   }
 
   /** The principal, with claims from {@code claims} when asked for. */
