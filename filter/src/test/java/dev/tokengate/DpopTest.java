@@ -374,8 +374,13 @@ class DpopTest {
     }
 
     @Test
-    void boundTokenAsBearer_isAcceptedAsBefore() {
-      assertThat(off.get("/files/a", boundToken).statusCode()).isEqualTo(200);
+    void boundTokenAsBearer_isRefused_sinceWithDpopOffItsBindingCannotBeChecked() {
+      HttpResponse<String> response = off.get("/files/a", boundToken);
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.headers().allValues("WWW-Authenticate")).containsExactly("Bearer realm=\"api\","
+          + " error=\"invalid_token\", error_description=\"The access token is DPoP-bound (cnf.jkt) and this API does"
+          + " not accept DPoP from its issuer: set dpop-mode to allowed or required for it\"");
+      assertThat(CountingServlets.HANDLED).isEmpty();
     }
   }
 

@@ -184,10 +184,12 @@ class MtlsTest {
     }
 
     @Test
-    void otherConfirmationMembers_doNotBindToACertificate() {
-      // cnf.jkt with DPoP off is not looked at, as before; cnf.x5t (SHA-1) is not RFC 8705's member.
-      String token = issuer.token().claim("cnf", Map.of("jkt", "abc")).sign();
-      assertAccepted(api.plain("/files/a", token));
+    void otherConfirmationMembers_areRefused_notTakenForUnbound() {
+      // cnf.x5t (SHA-1) is not RFC 8705's member and is not checked, so the token cannot pass as an unbound one
+      // (ConfirmationMethodTest has the other members).
+      String token = issuer.token().scope("files:read").claim("cnf", Map.of("x5t", "abc")).sign();
+      assertRefused(api.tls(CLIENT_A, "/files/a", token), token, "The access token is bound to its client by a"
+          + " confirmation method this API does not check (tokengate checks cnf.jkt and cnf.x5t#S256 only)");
     }
   }
 
