@@ -46,13 +46,15 @@ public final class Introspection {
   private final String clientId;
   private final String clientSecret;
   private final ClientAuthentication clientAuthentication;
+  private final boolean signedResponseRequired;
 
   private Introspection(Optional<URI> endpoint, String clientId, String clientSecret,
-      ClientAuthentication clientAuthentication) {
+      ClientAuthentication clientAuthentication, boolean signedResponseRequired) {
     this.endpoint = endpoint;
     this.clientId = clientId;
     this.clientSecret = clientSecret;
     this.clientAuthentication = clientAuthentication;
+    this.signedResponseRequired = signedResponseRequired;
   }
 
   /**
@@ -70,7 +72,8 @@ public final class Introspection {
     if (clientSecret.isEmpty()) {
       throw new IllegalArgumentException("Setting 'introspection-client-secret' must not be empty");
     }
-    return new Introspection(Optional.empty(), clientId.strip(), clientSecret, ClientAuthentication.CLIENT_SECRET_BASIC);
+    return new Introspection(Optional.empty(), clientId.strip(), clientSecret, ClientAuthentication.CLIENT_SECRET_BASIC,
+        false);
   }
 
   /**
@@ -86,13 +89,29 @@ public final class Introspection {
       throw new IllegalArgumentException("Setting 'introspection-endpoint' must be an absolute http(s) URL without"
           + " user info or fragment, such as https://login.example.com/oauth2/introspect, was '" + uri + "'");
     }
-    return new Introspection(Optional.of(uri), clientId, clientSecret, clientAuthentication);
+    return new Introspection(Optional.of(uri), clientId, clientSecret, clientAuthentication, signedResponseRequired);
   }
 
   /** This introspection with another client authentication method. */
   public Introspection withClientAuthentication(ClientAuthentication method) {
     return new Introspection(endpoint, clientId, clientSecret,
-        requireNonNull(method, "introspection-client-authentication"));
+        requireNonNull(method, "introspection-client-authentication"), signedResponseRequired);
+  }
+
+  /**
+   * This introspection asking for signed answers only (RFC 9701, setting {@code introspection-require-signed}):
+   * requests send {@code Accept: application/token-introspection+jwt}, and an answer that is not a JWT signed with
+   * one of the issuer's keys (from its JWKS, as tokens are), of {@code typ} {@code token-introspection+jwt}, naming
+   * the issuer as {@code iss}, this API's client id in {@code aud}, and an {@code iat} within the clock skew of now,
+   * is a failed call (503). Default false: plain JSON answers are accepted, and a signed one is verified all the same.
+   */
+  public Introspection withSignedResponseRequired(boolean required) {
+    return new Introspection(endpoint, clientId, clientSecret, clientAuthentication, required);
+  }
+
+  /** Whether only signed answers (RFC 9701) are accepted. */
+  public boolean signedResponseRequired() {
+    return signedResponseRequired;
   }
 
   /** The endpoint when set; empty when it is read from the issuer's metadata ({@code introspection_endpoint}). */
@@ -119,6 +138,7 @@ public final class Introspection {
   @Override
   public String toString() {
     return "Introspection[endpoint=" + endpoint.map(URI::toString).orElse("(discovered)") + ", client-id=" + clientId
-        + ", client-secret=(set), client-authentication=" + clientAuthentication.settingValue() + "]";
+        + ", client-secret=(set), client-authentication=" + clientAuthentication.settingValue()
+        + (signedResponseRequired ? ", require-signed=true" : "") + "]";
   }
 }

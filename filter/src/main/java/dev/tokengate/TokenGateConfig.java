@@ -123,6 +123,9 @@ import java.util.regex.Pattern;
  *       introspection URL; by default the {@code introspection_endpoint} of the issuer's metadata</td></tr>
  *   <tr><td>{@code introspection-client-authentication}, {@code issuers[N].introspection-client-authentication}</td>
  *       <td>{@code client_secret_basic}</td><td>or {@code client_secret_post}</td></tr>
+ *   <tr><td>{@code introspection-require-signed}, {@code issuers[N].introspection-require-signed}</td><td>{@code
+ *       false}</td><td>{@code true} accepts only signed introspection answers (RFC 9701), verified with the issuer's
+ *       keys; see {@link Introspection#withSignedResponseRequired(boolean)}</td></tr>
  *   <tr><td>{@code introspection-default-issuer}</td><td>the only issuer with introspection</td><td>whose endpoint
  *       opaque tokens are sent to, required when several issuers have introspection (an opaque token does not say
  *       who issued it)</td></tr>
@@ -159,7 +162,7 @@ public final class TokenGateConfig {
   private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
   private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce"
       + "|introspection-endpoint|introspection-client-id|introspection-client-secret"
-      + "|introspection-client-authentication)");
+      + "|introspection-client-authentication|introspection-require-signed)");
   private static final int MAX_INTROSPECTION_CONCURRENCY = 1000;
   static final List<String> DEFAULT_DPOP_ALGORITHMS =
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
@@ -292,7 +295,8 @@ public final class TokenGateConfig {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
             + new TreeSet<>(readers.keySet()) + " and issuers[N].introspection-endpoint,"
             + " issuers[N].introspection-client-id, issuers[N].introspection-client-secret,"
-            + " issuers[N].introspection-client-authentication, issuers[N].issuer, issuers[N].audiences,"
+            + " issuers[N].introspection-client-authentication, issuers[N].introspection-require-signed,"
+            + " issuers[N].issuer, issuers[N].audiences,"
             + " issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
@@ -304,7 +308,8 @@ public final class TokenGateConfig {
       builder.trustedIssuer(trusted);
       introspectionFrom("issuers[" + index + "].", entry.getOrDefault("introspection-endpoint", ""),
           entry.getOrDefault("introspection-client-id", ""), entry.getOrDefault("introspection-client-secret", ""),
-          entry.getOrDefault("introspection-client-authentication", ""))
+          entry.getOrDefault("introspection-client-authentication", ""),
+          entry.getOrDefault("introspection-require-signed", ""))
           .ifPresent(found -> builder.introspection(trusted.issuer(), found));
     });
     builder.mainIntrospectionFromSettings();
@@ -338,8 +343,9 @@ public final class TokenGateConfig {
    * them is set.
    */
   private static Optional<Introspection> introspectionFrom(String prefix, String endpoint, String clientId,
-      String clientSecret, String authentication) {
-    if (endpoint.isEmpty() && clientId.isEmpty() && clientSecret.isEmpty() && authentication.isEmpty()) {
+      String clientSecret, String authentication, String requireSigned) {
+    if (endpoint.isEmpty() && clientId.isEmpty() && clientSecret.isEmpty() && authentication.isEmpty()
+        && requireSigned.isEmpty()) {
       return Optional.empty();
     }
     if (clientId.isEmpty()) {
@@ -358,6 +364,10 @@ public final class TokenGateConfig {
       }
       if (!authentication.isEmpty()) {
         settings = settings.withClientAuthentication(clientAuthentication(authentication));
+      }
+      if (!requireSigned.isEmpty()) {
+        settings = settings.withSignedResponseRequired(
+            SettingValues.bool("introspection-require-signed", requireSigned));
       }
       return Optional.of(settings);
     } catch (IllegalArgumentException e) {
@@ -428,6 +438,7 @@ public final class TokenGateConfig {
     readers.put("introspection-client-secret", (b, v) -> b.mainIntrospectionSettings.put("client-secret", v));
     readers.put("introspection-client-authentication",
         (b, v) -> b.mainIntrospectionSettings.put("client-authentication", v));
+    readers.put("introspection-require-signed", (b, v) -> b.mainIntrospectionSettings.put("require-signed", v));
     readers.put("introspection-default-issuer", Builder::introspectionDefaultIssuer);
     readers.put("introspect-jwts", (b, v) -> b.introspectJwts(SettingValues.bool("introspect-jwts", v)));
     readers.put("introspection-connect-timeout",
@@ -1514,7 +1525,8 @@ public final class TokenGateConfig {
       introspectionFrom("", mainIntrospectionSettings.getOrDefault("endpoint", ""),
           mainIntrospectionSettings.getOrDefault("client-id", ""),
           mainIntrospectionSettings.getOrDefault("client-secret", ""),
-          mainIntrospectionSettings.getOrDefault("client-authentication", ""))
+          mainIntrospectionSettings.getOrDefault("client-authentication", ""),
+          mainIntrospectionSettings.getOrDefault("require-signed", ""))
           .ifPresent(this::introspection);
     }
 

@@ -97,7 +97,7 @@ public final class TokenValidator implements AutoCloseable {
       // Eager clean-up only: a hit is refused anyway once its key left the set (see ValidatedTokenCache).
       issuerKeys.onKeysRemoved(tokenCache::dropUnusable);
     }
-    this.introspector = config.introspection().isEmpty() ? null : new Introspector(config);
+    this.introspector = config.introspection().isEmpty() ? null : new Introspector(config, keys);
     if (refresher != null) {
       refresher.start(List.copyOf(keys.values()));
     }

@@ -447,6 +447,106 @@ class IntrospectionTest {
   }
 
   @Nested
+  class SignedAnswers {
+    private IntrospectionServer.Signing signing(SigningKey key, String type, String iss, String aud, long iat) {
+      Map<String, Object> envelope = new LinkedHashMap<>();
+      envelope.put("iss", iss);
+      envelope.put("aud", aud);
+      envelope.put("iat", iat);
+      return new IntrospectionServer.Signing(key, type, envelope);
+    }
+
+    private IntrospectionServer.Signing good() {
+      return signing(issuer.key(), "token-introspection+jwt", issuer.issuer(), IntrospectionServer.CLIENT_ID,
+          clock.instant().getEpochSecond());
+    }
+
+    private void startRequiringSignatures() {
+      start(builder -> builder.introspection(introspection().withSignedResponseRequired(true)));
+    }
+
+    @Test
+    void signedAnswer_isVerifiedWithTheIssuersKeys_andAccepted() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read")).sign(good());
+      HttpResponse<String> response = api.get("/orders/1", OPAQUE);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("handler=Orders path=/orders/1 caller=orders-service");
+      assertThat(endpoint.calls().get(0).accept()).isEqualTo("application/token-introspection+jwt");
+    }
+
+    @Test
+    void signedInactiveAnswer_is401() {
+      startRequiringSignatures();
+      endpoint.sign(good());
+      assertInvalidToken(api.get("/files/a", OPAQUE), "The access token is not active");
+    }
+
+    @Test
+    void signedAnswer_isVerifiedEvenWhenNotRequired() {
+      start();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"))
+          .sign(signing(SigningKey.rsa("forger"), "token-introspection+jwt", issuer.issuer(),
+              IntrospectionServer.CLIENT_ID, clock.instant().getEpochSecond()));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+    }
+
+    @Test
+    void unsignedAnswer_isRefused_whenSignaturesAreRequired() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+      assertThat(validator.introspectionHealth().get(0).lastError())
+          .hasValueSatisfying(error -> assertThat(error).contains("introspection-require-signed"));
+    }
+
+    @Test
+    void answerSignedWithAnotherKey_isRefused() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"))
+          .sign(signing(SigningKey.rsa("key-1"), "token-introspection+jwt", issuer.issuer(),
+              IntrospectionServer.CLIENT_ID, clock.instant().getEpochSecond()));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+    }
+
+    @Test
+    void answerForAnotherAudience_isRefused() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"))
+          .sign(signing(issuer.key(), "token-introspection+jwt", issuer.issuer(), "another-api",
+              clock.instant().getEpochSecond()));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+    }
+
+    @Test
+    void answerFromAnotherIssuer_isRefused() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"))
+          .sign(signing(issuer.key(), "token-introspection+jwt", "https://elsewhere.example.com",
+              IntrospectionServer.CLIENT_ID, clock.instant().getEpochSecond()));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+    }
+
+    @Test
+    void staleAnswer_isRefused() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"))
+          .sign(signing(issuer.key(), "token-introspection+jwt", issuer.issuer(), IntrospectionServer.CLIENT_ID,
+              clock.instant().minusSeconds(120).getEpochSecond()));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+    }
+
+    @Test
+    void signedJwtOfAnotherType_isRefused() {
+      startRequiringSignatures();
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"))
+          .sign(signing(issuer.key(), "at+jwt", issuer.issuer(), IntrospectionServer.CLIENT_ID,
+              clock.instant().getEpochSecond()));
+      assertUnavailable(api.get("/files/a", OPAQUE));
+    }
+  }
+
+  @Nested
   class Discovery {
     @Test
     void endpoint_isReadFromTheIssuersMetadata() {

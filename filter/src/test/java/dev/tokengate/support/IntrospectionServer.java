@@ -1,6 +1,8 @@
 package dev.tokengate.support;
 
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.tokengate.testing.SigningKey;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.net.URLDecoder;
@@ -33,8 +35,8 @@ public final class IntrospectionServer implements AutoCloseable {
   /** What the endpoint does instead of answering properly. */
   public enum Fault { NONE, STATUS_500, HTML_200, OVERSIZED, ACTIVE_MISSING, ACTIVE_NOT_BOOLEAN }
 
-  /** One call as the endpoint saw it: the Authorization header (or null) and the form. */
-  public record Call(String authorization, Map<String, String> form) {
+  /** One call as the endpoint saw it: the Authorization and Accept headers (or null) and the form. */
+  public record Call(String authorization, String accept, Map<String, String> form) {
     /** The client authentication method this call used. */
     public String method() {
       return authorization != null ? "client_secret_basic" : form.containsKey("client_secret") ? "client_secret_post"
@@ -54,6 +56,31 @@ public final class IntrospectionServer implements AutoCloseable {
   private volatile Fault fault = Fault.NONE;
   private volatile CountDownLatch hold;
   private volatile String introspectionPath = "/introspect";
+  private volatile Signing signing;
+
+  /**
+   * How answers are signed (RFC 9701): with this key, this {@code typ} header, and these claims around the
+   * {@code token_introspection} member (e.g. iss, aud, iat).
+   */
+  public record Signing(SigningKey key, String type, Map<String, Object> envelope) {
+    String sign(Map<String, Object> answer) {
+      Map<String, Object> header = new LinkedHashMap<>();
+      header.put("alg", key.algorithm());
+      header.put("kid", key.kid());
+      header.put("typ", type);
+      Map<String, Object> claims = new LinkedHashMap<>(envelope);
+      claims.put("token_introspection", answer);
+      String signingInput = Base64URL.encode(JSONObjectUtils.toJSONString(header)) + "."
+          + Base64URL.encode(JSONObjectUtils.toJSONString(claims));
+      return signingInput + "." + Base64URL.encode(key.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
+    }
+  }
+
+  /** Signs every answer from now on (RFC 9701); {@code null} answers plain JSON again. */
+  public IntrospectionServer sign(Signing next) {
+    this.signing = next;
+    return this;
+  }
 
   private IntrospectionServer() {
     server = new Server();
@@ -152,7 +179,7 @@ public final class IntrospectionServer implements AutoCloseable {
       }
       Map<String, String> form = form(Content.Source.asString(request, StandardCharsets.UTF_8));
       String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-      calls.add(new Call(authorization, form));
+      calls.add(new Call(authorization, request.getHeaders().get(HttpHeader.ACCEPT), form));
       inFlight.incrementAndGet();
       try {
         CountDownLatch current = hold;
@@ -176,8 +203,12 @@ public final class IntrospectionServer implements AutoCloseable {
         case ACTIVE_NOT_BOOLEAN -> respond(response, callback, 200, "application/json", "{\"active\":\"true\"}");
         case NONE -> {
           Map<String, Object> answer = active.get(form.getOrDefault("token", ""));
-          yield respond(response, callback, 200, "application/json",
-              answer == null ? "{\"active\":false}" : JSONObjectUtils.toJSONString(answer));
+          Map<String, Object> members = answer == null ? Map.of("active", false) : answer;
+          Signing current = signing;
+          if (current != null) {
+            yield respond(response, callback, 200, "application/token-introspection+jwt", current.sign(members));
+          }
+          yield respond(response, callback, 200, "application/json", JSONObjectUtils.toJSONString(members));
         }
       };
   }

@@ -33,6 +33,7 @@ final class IntrospectionEndpoint {
   private final IntrospectionHttp http;
   private final IntrospectionAnswer.Rules rules;
   private final Clock clock;
+  private final SignedAnswer.Verification signed;
   private final AtomicReference<CompletableFuture<URI>> discovery = new AtomicReference<>();
   private volatile long discoveryFailedAtNanos;
 
@@ -45,7 +46,8 @@ final class IntrospectionEndpoint {
   private volatile String lastError;
 
   IntrospectionEndpoint(String issuer, Introspection settings, IntrospectionHttp http,
-      IntrospectionAnswer.Rules rules, Clock clock) {
+      IntrospectionAnswer.Rules rules, Clock clock, SignedAnswer.Verification signed) {
+    this.signed = signed;
     this.issuer = issuer;
     this.settings = settings;
     this.http = http;
@@ -69,7 +71,7 @@ final class IntrospectionEndpoint {
     StringBuilder form = new StringBuilder("token=").append(encode(token)).append("&token_type_hint=access_token");
     HttpRequest.Builder request = HttpRequest.newBuilder(uri)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Accept", "application/json");
+        .header("Accept", settings.signedResponseRequired() ? SignedAnswer.MEDIA_TYPE : "application/json");
     if (settings.clientAuthentication() == Introspection.ClientAuthentication.CLIENT_SECRET_POST) {
       form.append("&client_id=").append(encode(settings.clientId()))
           .append("&client_secret=").append(encode(settings.clientSecret()));
@@ -84,7 +86,7 @@ final class IntrospectionEndpoint {
     return http.send(request, uri)
         .thenApply(reply -> {
           try {
-            return IntrospectionAnswer.read(reply, uri.toString(), rules);
+            return read(reply, uri.toString());
           } catch (IntrospectionFailure e) {
             throw new CompletionException(e);
           }
@@ -100,6 +102,23 @@ final class IntrospectionEndpoint {
             lastError = Introspector.unwrap(error).getMessage();
           }
         });
+  }
+
+  /**
+   * A signed answer (RFC 9701) is verified whenever one comes; a plain JSON one is refused when signed answers are
+   * required, since an attacker on the path (or a misconfigured proxy) could otherwise strip the signature.
+   */
+  private IntrospectionAnswer read(IntrospectionHttp.Reply reply, String source) throws IntrospectionFailure {
+    if (reply.status() == 200 && reply.contentType().toLowerCase(java.util.Locale.ROOT)
+        .startsWith(SignedAnswer.MEDIA_TYPE)) {
+      return IntrospectionAnswer.judge(SignedAnswer.verify(reply.body(), source, signed), source, rules);
+    }
+    if (reply.status() == 200 && settings.signedResponseRequired()) {
+      throw new IntrospectionFailure(source + " answered with Content-Type '" + reply.contentType() + "', not a"
+          + " signed introspection response (" + SignedAnswer.MEDIA_TYPE + "), which 'introspection-require-signed'"
+          + " requires");
+    }
+    return IntrospectionAnswer.read(reply, source, rules);
   }
 
   /** The endpoint's URL: configured, discovered, or being discovered. */

@@ -11,7 +11,9 @@ import dev.tokengate.KeysUnavailableException;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TokenRejectedException;
 import dev.tokengate.TrustedIssuer;
+import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.log.OperatorLog;
+import dev.tokengate.internal.token.AccessTokenVerifier;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -90,8 +92,12 @@ public final class Introspector implements AutoCloseable {
   private final IntrospectionHttp http;
   private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
-  /** The introspection of {@code config}'s issuers; requires {@link TokenGateConfig#introspection()} not empty. */
-  public Introspector(TokenGateConfig config) {
+  /**
+   * The introspection of {@code config}'s issuers; requires {@link TokenGateConfig#introspection()} not empty.
+   *
+   * @param keys each issuer's signing keys, which verify signed answers (RFC 9701)
+   */
+  public Introspector(TokenGateConfig config, Map<String, IssuerKeys> keys) {
     this.clock = config.clock();
     this.skewMillis = config.clockSkew().toMillis();
     this.maxTokenLength = config.maxTokenLength();
@@ -115,7 +121,10 @@ public final class Introspector implements AutoCloseable {
       if (settings != null) {
         IntrospectionAnswer.Rules rules = new IntrospectionAnswer.Rules(trusted.issuer(),
             Set.copyOf(trusted.audiences()), config.clientIdClaims(), config.scopeClaims());
-        byIssuer.put(trusted.issuer(), new IntrospectionEndpoint(trusted.issuer(), settings, http, rules, clock));
+        SignedAnswer.Verification signed = new SignedAnswer.Verification(trusted.issuer(), settings.clientId(),
+            keys.get(trusted.issuer()), AccessTokenVerifier.acceptedAlgorithms(config), clock, skewMillis);
+        byIssuer.put(trusted.issuer(),
+            new IntrospectionEndpoint(trusted.issuer(), settings, http, rules, clock, signed));
       }
     }
     this.endpoints = Map.copyOf(byIssuer);
