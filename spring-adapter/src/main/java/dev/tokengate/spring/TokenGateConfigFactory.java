@@ -81,11 +81,13 @@ final class TokenGateConfigFactory {
       TokenGateProperties.Issuer entry = issuers.get(i);
       String prefix = "tokengate.issuers[" + i + "].";
       introspection(prefix, entry.getIntrospectionEndpoint(), entry.getIntrospectionClientId(),
-          entry.getIntrospectionClientSecret(), entry.getIntrospectionClientAuthentication())
+          entry.getIntrospectionClientSecret(), entry.getIntrospectionClientAuthentication(),
+          entry.isIntrospectionRequireSigned())
           .ifPresent(settings -> builder.introspection(trusted.issuer(), settings));
     }
     introspection("tokengate.", properties.getIntrospectionEndpoint(), properties.getIntrospectionClientId(),
-        properties.getIntrospectionClientSecret(), properties.getIntrospectionClientAuthentication())
+        properties.getIntrospectionClientSecret(), properties.getIntrospectionClientAuthentication(),
+        properties.isIntrospectionRequireSigned())
         .ifPresent(builder::introspection);
     if (properties.getIntrospectionDefaultIssuer() != null && !properties.getIntrospectionDefaultIssuer().isBlank()) {
       builder.introspectionDefaultIssuer(properties.getIntrospectionDefaultIssuer().strip());
@@ -162,10 +164,10 @@ final class TokenGateConfigFactory {
 
   /** The introspection these properties (under {@code prefix}) describe; empty when none of them is set. */
   private static Optional<Introspection> introspection(String prefix, URI endpoint, String clientId,
-      String clientSecret, Introspection.ClientAuthentication authentication) {
+      String clientSecret, Introspection.ClientAuthentication authentication, boolean requireSigned) {
     boolean idSet = clientId != null && !clientId.isBlank();
     boolean secretSet = clientSecret != null && !clientSecret.isEmpty();
-    if (endpoint == null && !idSet && !secretSet && authentication == null) {
+    if (endpoint == null && !idSet && !secretSet && authentication == null && !requireSigned) {
       return Optional.empty();
     }
     if (!idSet) {
@@ -186,6 +188,7 @@ final class TokenGateConfigFactory {
       if (authentication != null) {
         settings = settings.withClientAuthentication(authentication);
       }
+      settings = settings.withSignedResponseRequired(requireSigned);
       return Optional.of(settings);
     } catch (IllegalArgumentException e) {
       throw invalid(prefix, e);

@@ -208,6 +208,20 @@ public class TokenGateProperties {
   private Introspection.ClientAuthentication introspectionClientAuthentication;
 
   /**
+   * Whether only signed introspection answers (RFC 9701, application/token-introspection+jwt) are accepted from
+   * tokengate.issuer, verified with its keys; default false (a signed answer is verified all the same).
+   */
+  private boolean introspectionRequireSigned;
+
+  public boolean isIntrospectionRequireSigned() {
+    return introspectionRequireSigned;
+  }
+
+  public void setIntrospectionRequireSigned(boolean introspectionRequireSigned) {
+    this.introspectionRequireSigned = introspectionRequireSigned;
+  }
+
+  /**
    * The issuer whose introspection endpoint opaque tokens are sent to, required when several issuers have
    * introspection; by default the only one that has it.
    */
@@ -717,6 +731,17 @@ public class TokenGateProperties {
      * client_secret_basic (default) or client_secret_post.
      */
     private Introspection.ClientAuthentication introspectionClientAuthentication;
+
+    /** Whether only signed introspection answers (RFC 9701) are accepted from this issuer; default false. */
+    private boolean introspectionRequireSigned;
+
+    public boolean isIntrospectionRequireSigned() {
+      return introspectionRequireSigned;
+    }
+
+    public void setIntrospectionRequireSigned(boolean introspectionRequireSigned) {
+      this.introspectionRequireSigned = introspectionRequireSigned;
+    }
 
     public URI getIntrospectionEndpoint() {
       return introspectionEndpoint;
