@@ -220,12 +220,19 @@ public final class Introspector implements AutoCloseable {
         return start(endpoint, token);
       });
     } else {
-      future = inFlight.computeIfAbsent(key, k -> {
+      // A finished call is never joined: with the cache off, every request after it asks the endpoint again.
+      future = inFlight.compute(key, (k, existing) -> {
+        if (existing != null && !existing.isDone()) {
+          return existing;
+        }
         started[0] = true;
-        CompletableFuture<IntrospectionAnswer> call = start(endpoint, token);
-        call.whenComplete((answer, error) -> inFlight.remove(k));
-        return call;
+        return start(endpoint, token);
       });
+      if (started[0]) {
+        // Outside compute: a call that failed at once (too many under way) completes here, on this thread.
+        CompletableFuture<IntrospectionAnswer> call = future;
+        call.whenComplete((answer, error) -> inFlight.remove(key, call));
+      }
     }
     if (!started[0]) {
       endpoint.cacheHits.increment();
