@@ -293,11 +293,11 @@ public final class TokenGateConfig {
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()) + " and issuers[N].introspection-endpoint,"
+            + new TreeSet<>(readers.keySet()) + "; issuers[N].introspection-endpoint,"
             + " issuers[N].introspection-client-id, issuers[N].introspection-client-secret,"
-            + " issuers[N].introspection-client-authentication, issuers[N].introspection-require-signed,"
-            + " issuers[N].issuer, issuers[N].audiences,"
-            + " issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce");
+            + " issuers[N].introspection-client-authentication, issuers[N].introspection-require-signed;"
+            + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode,"
+            + " issuers[N].dpop-nonce");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
