@@ -344,6 +344,22 @@ class IntrospectionTest {
     }
 
     @Test
+    void listener_hearsIntrospectionUnavailable() {
+      List<KeysUnavailableException.Reason> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      validator = TokenValidator.create(TokenGateConfig.builder().issuer(issuer.issuer()).audiences("api")
+          .clock(clock).introspection(introspection()).build());
+      api = ApiServer.start(new TokenGateFilter(validator, new dev.tokengate.spi.ValidationListener() {
+        @Override
+        public void onKeysUnavailable(KeysUnavailableException.Reason reason) {
+          heard.add(reason);
+        }
+      }), Map.of("/files/*", CountingServlets.Files.class));
+      endpoint.fault(Fault.STATUS_500);
+      assertUnavailable(api.get("/files/a", OPAQUE));
+      assertThat(heard).containsExactly(KeysUnavailableException.Reason.INTROSPECTION_UNAVAILABLE);
+    }
+
+    @Test
     void failure_isNotCached_theEndpointIsAskedAgain() {
       start();
       endpoint.fault(Fault.STATUS_500);
@@ -394,6 +410,16 @@ class IntrospectionTest {
       CountingServlets.HANDLED.clear();
       assertInvalidToken(api.get("/files/a", OPAQUE), "The access token expired");
       assertThat(endpoint.callCount()).isEqualTo(2);
+    }
+
+    @Test
+    void cacheOff_asksTheEndpointForEveryRequest() {
+      start(builder -> builder.introspectionCacheSize(0));
+      endpoint.activate(OPAQUE, activeAnswer("orders:read"));
+      for (int i = 0; i < 3; i++) {
+        assertThat(api.get("/files/a", OPAQUE).statusCode()).isEqualTo(200);
+      }
+      assertThat(endpoint.callCount()).isEqualTo(3);
     }
 
     @Test
