@@ -2,6 +2,7 @@
 # Builds the benchmarks, runs the end-to-end scripts (unless --no-e2e): e2e.sh (plain Jetty) on every JDK measured,
 # e2e-spring.sh (the Spring Boot comparison) and e2e-dpop.sh (DPoP against Bearer) on the first; then the JMH run on every JDK and the cache-memory
 # measurement, and writes one BENCHMARKS.md at the repository root with every JDK's figures and issue 14's targets.
+# BenchmarkMain also runs IntrospectionBenchmarks (issue 17, opaque tokens) on the first JDK and appends its rows.
 # Takes about 20-25 minutes for two JDKs on 2 cores (estimated from its parts, not timed whole), plus about 2 minutes
 # for the DPoP figures (e2e-dpop.sh and DpopBenchmarks on the first JDK; also estimated). Loopback only.
 #

@@ -24,7 +24,15 @@ public final class KeysUnavailableException extends Exception {
      */
     KEY_REFRESH_PENDING,
     /** The validator was closed (the application is shutting down); nothing is checked or fetched any more. */
-    VALIDATOR_CLOSED
+    VALIDATOR_CLOSED,
+    /**
+     * An opaque token (or a JWT set to be introspected) could not be checked because the issuer's introspection
+     * endpoint (RFC 7662) failed, was too slow, answered something that is not an introspection response, or because
+     * too many introspections are under way already ({@code introspection-max-concurrency}). Not the caller's fault.
+     *
+     * @since 0.1.0
+     */
+    INTROSPECTION_UNAVAILABLE
   }
 
   private final Duration retryAfter;

@@ -138,6 +138,36 @@ import java.util.regex.Pattern;
  *       {@code https://api.example.com}: the filter then serves its protected-resource metadata at {@code
  *       /.well-known/oauth-protected-resource} (plus the identifier's path) and names it in every challenge's {@code
  *       resource_metadata}; see {@link Builder#resourceIdentifier(URI)}</td></tr>
+ *   <tr><td>{@code introspection-client-id}, {@code introspection-client-secret}, {@code issuers[N].introspection-...}
+ *       </td><td>none (off)</td><td>switch on token introspection (RFC 7662) for opaque tokens of the issuer set with
+ *       {@code issuer}, or of entry {@code N}, as this client; see {@link Introspection}</td></tr>
+ *   <tr><td>{@code introspection-endpoint}, {@code issuers[N].introspection-endpoint}</td><td>discovered</td><td>the
+ *       introspection URL; by default the {@code introspection_endpoint} of the issuer's metadata</td></tr>
+ *   <tr><td>{@code introspection-client-authentication}, {@code issuers[N].introspection-client-authentication}</td>
+ *       <td>{@code client_secret_basic}</td><td>or {@code client_secret_post}</td></tr>
+ *   <tr><td>{@code introspection-require-signed}, {@code issuers[N].introspection-require-signed}</td><td>{@code
+ *       false}</td><td>{@code true} accepts only signed introspection answers (RFC 9701), verified with the issuer's
+ *       keys; see {@link Introspection#withSignedResponseRequired(boolean)}</td></tr>
+ *   <tr><td>{@code introspection-default-issuer}</td><td>the only issuer with introspection</td><td>whose endpoint
+ *       opaque tokens are sent to, required when several issuers have introspection (an opaque token does not say
+ *       who issued it)</td></tr>
+ *   <tr><td>{@code introspect-jwts}</td><td>{@code false}</td><td>{@code true} also asks the endpoint about JWTs
+ *       that passed local validation, when their issuer has introspection: revocation is then seen within
+ *       {@code introspection-cache-max-ttl}, at the cost of a call per new token</td></tr>
+ *   <tr><td>{@code introspection-connect-timeout}</td><td>2s</td><td>connect timeout of introspection calls</td></tr>
+ *   <tr><td>{@code introspection-read-timeout}</td><td>3s</td><td>with the connect timeout, the total deadline of one
+ *       call, however slowly the endpoint answers; a request waits at most that plus 0.25 s</td></tr>
+ *   <tr><td>{@code introspection-max-bytes}</td><td>65536</td><td>larger introspection responses are refused</td></tr>
+ *   <tr><td>{@code introspection-cache-max-ttl}</td><td>60s</td><td>how long an active answer is remembered at most
+ *       (never past the token's {@code exp}); a revoked token keeps working up to this long. 0 to 1h, 0 remembers
+ *       no active answer</td></tr>
+ *   <tr><td>{@code introspection-negative-cache-ttl}</td><td>10s</td><td>how long an inactive answer is remembered,
+ *       0 to 5m</td></tr>
+ *   <tr><td>{@code introspection-cache-size}</td><td>10000</td><td>how many answers are remembered; 0 switches the
+ *       cache off (identical requests under way still share one call)</td></tr>
+ *   <tr><td>{@code introspection-max-concurrency}</td><td>16</td><td>the most introspection calls under way at once,
+ *       per validator; a token not in the cache is answered 503 with {@code Retry-After: 1} while that many are
+ *       under way, so a flood of made-up opaque tokens costs the endpoint at most this many concurrent calls</td></tr>
  * </table>
  */
 public final class TokenGateConfig {
@@ -152,8 +182,10 @@ public final class TokenGateConfig {
   private static final int MIN_SHARED_SECRET_BYTES = 32;
   private static final int DEFAULT_TOKEN_CACHE_SIZE = 10_000;
   private static final int MAX_TOKEN_CACHE_SIZE = 10_000_000;
-  private static final Pattern ISSUER_ENTRY = Pattern.compile(
-      "issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri|dpop-mode|dpop-nonce|mtls-required)");
+  private static final Pattern ISSUER_ENTRY = Pattern.compile("issuers\\[(\\d{1,3})\\]\\.(issuer|audiences|jwks-uri"
+      + "|dpop-mode|dpop-nonce|mtls-required|introspection-endpoint|introspection-client-id|introspection-client-secret"
+      + "|introspection-client-authentication|introspection-require-signed)");
+  private static final int MAX_INTROSPECTION_CONCURRENCY = 1000;
   static final List<String> DEFAULT_DPOP_ALGORITHMS =
       List.of("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512");
   /**
@@ -209,6 +241,16 @@ public final class TokenGateConfig {
   private final Duration dpopNonceRotation;
   private final String mtlsClientCertificateHeader;
   private final URI resourceIdentifier;
+  private final Map<String, Introspection> introspection;
+  private final String introspectionDefaultIssuer;
+  private final boolean introspectJwts;
+  private final Duration introspectionConnectTimeout;
+  private final Duration introspectionReadTimeout;
+  private final int introspectionMaxBytes;
+  private final Duration introspectionCacheMaxTtl;
+  private final Duration introspectionNegativeCacheTtl;
+  private final int introspectionCacheSize;
+  private final int introspectionMaxConcurrency;
 
   private TokenGateConfig(Builder builder) {
     this.issuer = builder.issuer;
@@ -247,6 +289,17 @@ public final class TokenGateConfig {
     this.dpopNonceRotation = builder.dpopNonceRotation;
     this.mtlsClientCertificateHeader = builder.mtlsClientCertificateHeader;
     this.resourceIdentifier = builder.resourceIdentifier;
+    this.introspection = Collections.unmodifiableMap(new LinkedHashMap<>(builder.introspection));
+    this.introspectionDefaultIssuer = builder.introspectionDefaultIssuer != null ? builder.introspectionDefaultIssuer
+        : introspection.size() == 1 ? introspection.keySet().iterator().next() : null;
+    this.introspectJwts = builder.introspectJwts;
+    this.introspectionConnectTimeout = builder.introspectionConnectTimeout;
+    this.introspectionReadTimeout = builder.introspectionReadTimeout;
+    this.introspectionMaxBytes = builder.introspectionMaxBytes;
+    this.introspectionCacheMaxTtl = builder.introspectionCacheMaxTtl;
+    this.introspectionNegativeCacheTtl = builder.introspectionNegativeCacheTtl;
+    this.introspectionCacheSize = builder.introspectionCacheSize;
+    this.introspectionMaxConcurrency = builder.introspectionMaxConcurrency;
     boolean dpopUsed = trustedIssuers.stream().anyMatch(trusted -> trusted.dpopMode() != DpopMode.OFF);
     // One default store per configuration, so that filters sharing it (or its validator) share what they saw.
     this.ownsReplayStore = builder.providedReplayStore != null;
@@ -310,14 +363,26 @@ public final class TokenGateConfig {
       BiConsumer<Builder, String> reader = readers.get(setting.getKey());
       if (reader == null) {
         throw new IllegalArgumentException("Unknown setting '" + setting.getKey() + "'; known settings are "
-            + new TreeSet<>(readers.keySet()) + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode, issuers[N].dpop-nonce,"
-            + " issuers[N].mtls-required");
+            + new TreeSet<>(readers.keySet()) + "; issuers[N].introspection-endpoint,"
+            + " issuers[N].introspection-client-id, issuers[N].introspection-client-secret,"
+            + " issuers[N].introspection-client-authentication, issuers[N].introspection-require-signed;"
+            + " and issuers[N].issuer, issuers[N].audiences, issuers[N].jwks-uri, issuers[N].dpop-mode,"
+            + " issuers[N].dpop-nonce, issuers[N].mtls-required");
       }
       if (setting.getValue() != null && !setting.getValue().isBlank()) {
         reader.accept(builder, setting.getValue().strip());
       }
     }
-    issuerEntries.forEach((index, entry) -> builder.trustedIssuer(trustedIssuer(index, entry)));
+    issuerEntries.forEach((index, entry) -> {
+      TrustedIssuer trusted = trustedIssuer(index, entry);
+      builder.trustedIssuer(trusted);
+      introspectionFrom("issuers[" + index + "].", entry.getOrDefault("introspection-endpoint", ""),
+          entry.getOrDefault("introspection-client-id", ""), entry.getOrDefault("introspection-client-secret", ""),
+          entry.getOrDefault("introspection-client-authentication", ""),
+          entry.getOrDefault("introspection-require-signed", ""))
+          .ifPresent(found -> builder.introspection(trusted.issuer(), found));
+    });
+    builder.mainIntrospectionFromSettings();
     if (storeName != null || !storeSettings.isEmpty()) {
       builder.dpopReplayStore(storeName == null ? IN_PROCESS : storeName, storeSettings);
     }
@@ -347,6 +412,54 @@ public final class TokenGateConfig {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Setting '" + prefix + e.getMessage().substring(1), e);
     }
+  }
+
+  /**
+   * The introspection that settings with {@code prefix} (empty or {@code issuers[N].}) describe; empty when none of
+   * them is set.
+   */
+  private static Optional<Introspection> introspectionFrom(String prefix, String endpoint, String clientId,
+      String clientSecret, String authentication, String requireSigned) {
+    if (endpoint.isEmpty() && clientId.isEmpty() && clientSecret.isEmpty() && authentication.isEmpty()
+        && requireSigned.isEmpty()) {
+      return Optional.empty();
+    }
+    if (clientId.isEmpty()) {
+      throw new IllegalArgumentException("Setting '" + prefix + "introspection-client-id' is required when other '"
+          + prefix + "introspection-' settings are set: set it to the client id this API authenticates to the"
+          + " introspection endpoint with");
+    }
+    if (clientSecret.isEmpty()) {
+      throw new IllegalArgumentException("Setting '" + prefix + "introspection-client-secret' is required when '"
+          + prefix + "introspection-client-id' is set: set it to that client's secret");
+    }
+    try {
+      Introspection settings = Introspection.withClient(clientId, clientSecret);
+      if (!endpoint.isEmpty()) {
+        settings = settings.withEndpoint(uri("introspection-endpoint", endpoint));
+      }
+      if (!authentication.isEmpty()) {
+        settings = settings.withClientAuthentication(clientAuthentication(authentication));
+      }
+      if (!requireSigned.isEmpty()) {
+        settings = settings.withSignedResponseRequired(
+            SettingValues.bool("introspection-require-signed", requireSigned));
+      }
+      return Optional.of(settings);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(prefix.isEmpty() ? e.getMessage()
+          : e.getMessage().replace("Setting '", "Setting '" + prefix), e);
+    }
+  }
+
+  private static Introspection.ClientAuthentication clientAuthentication(String value) {
+    for (Introspection.ClientAuthentication method : Introspection.ClientAuthentication.values()) {
+      if (method.settingValue().equalsIgnoreCase(value.strip())) {
+        return method;
+      }
+    }
+    throw new IllegalArgumentException("Setting 'introspection-client-authentication' must be client_secret_basic or"
+        + " client_secret_post, was '" + value + "'");
   }
 
   /** The names of every setting {@link #fromSettings(Map)} reads. */
@@ -400,6 +513,28 @@ public final class TokenGateConfig {
     readers.put("mtls-required", (b, v) -> b.mtlsRequired(SettingValues.bool("mtls-required", v)));
     readers.put("mtls-client-certificate-header", Builder::mtlsClientCertificateHeader);
     readers.put("resource-identifier", (b, v) -> b.resourceIdentifier(uri("resource-identifier", v)));
+    readers.put("introspection-endpoint", (b, v) -> b.mainIntrospectionSettings.put("endpoint", v));
+    readers.put("introspection-client-id", (b, v) -> b.mainIntrospectionSettings.put("client-id", v));
+    readers.put("introspection-client-secret", (b, v) -> b.mainIntrospectionSettings.put("client-secret", v));
+    readers.put("introspection-client-authentication",
+        (b, v) -> b.mainIntrospectionSettings.put("client-authentication", v));
+    readers.put("introspection-require-signed", (b, v) -> b.mainIntrospectionSettings.put("require-signed", v));
+    readers.put("introspection-default-issuer", Builder::introspectionDefaultIssuer);
+    readers.put("introspect-jwts", (b, v) -> b.introspectJwts(SettingValues.bool("introspect-jwts", v)));
+    readers.put("introspection-connect-timeout",
+        (b, v) -> b.introspectionConnectTimeout(SettingValues.duration("introspection-connect-timeout", v)));
+    readers.put("introspection-read-timeout",
+        (b, v) -> b.introspectionReadTimeout(SettingValues.duration("introspection-read-timeout", v)));
+    readers.put("introspection-max-bytes",
+        (b, v) -> b.introspectionMaxBytes(SettingValues.positiveInt("introspection-max-bytes", v)));
+    readers.put("introspection-cache-max-ttl",
+        (b, v) -> b.introspectionCacheMaxTtl(SettingValues.duration("introspection-cache-max-ttl", v)));
+    readers.put("introspection-negative-cache-ttl",
+        (b, v) -> b.introspectionNegativeCacheTtl(SettingValues.duration("introspection-negative-cache-ttl", v)));
+    readers.put("introspection-cache-size",
+        (b, v) -> b.introspectionCacheSize(SettingValues.nonNegativeInt("introspection-cache-size", v)));
+    readers.put("introspection-max-concurrency",
+        (b, v) -> b.introspectionMaxConcurrency(SettingValues.positiveInt("introspection-max-concurrency", v)));
     return readers;
   }
 
@@ -664,6 +799,97 @@ public final class TokenGateConfig {
   }
 
   /**
+   * The introspection of each issuer that has it, by issuer URL, in configuration order; empty when no issuer does.
+   *
+   * @since 0.1.0
+   */
+  public Map<String, Introspection> introspection() {
+    return introspection;
+  }
+
+  /**
+   * The issuer whose introspection endpoint opaque tokens are sent to: {@code introspection-default-issuer}, or the
+   * only issuer with introspection; empty when none has it.
+   *
+   * @since 0.1.0
+   */
+  public Optional<String> introspectionDefaultIssuer() {
+    return Optional.ofNullable(introspectionDefaultIssuer);
+  }
+
+  /**
+   * Whether JWTs that passed local validation are also introspected when their issuer has introspection.
+   *
+   * @since 0.1.0
+   */
+  public boolean introspectJwts() {
+    return introspectJwts;
+  }
+
+  /**
+   * Connect timeout of introspection calls.
+   *
+   * @since 0.1.0
+   */
+  public Duration introspectionConnectTimeout() {
+    return introspectionConnectTimeout;
+  }
+
+  /**
+   * With {@link #introspectionConnectTimeout()}, the total deadline of one introspection call.
+   *
+   * @since 0.1.0
+   */
+  public Duration introspectionReadTimeout() {
+    return introspectionReadTimeout;
+  }
+
+  /**
+   * The largest introspection response accepted, in bytes.
+   *
+   * @since 0.1.0
+   */
+  public int introspectionMaxBytes() {
+    return introspectionMaxBytes;
+  }
+
+  /**
+   * The longest an active introspection answer is remembered (never past the token's {@code exp}).
+   *
+   * @since 0.1.0
+   */
+  public Duration introspectionCacheMaxTtl() {
+    return introspectionCacheMaxTtl;
+  }
+
+  /**
+   * How long an inactive introspection answer is remembered.
+   *
+   * @since 0.1.0
+   */
+  public Duration introspectionNegativeCacheTtl() {
+    return introspectionNegativeCacheTtl;
+  }
+
+  /**
+   * How many introspection answers are remembered; 0 when the result cache is off.
+   *
+   * @since 0.1.0
+   */
+  public int introspectionCacheSize() {
+    return introspectionCacheSize;
+  }
+
+  /**
+   * The most introspection calls under way at once; beyond it a token not in the cache is answered 503.
+   *
+   * @since 0.1.0
+   */
+  public int introspectionMaxConcurrency() {
+    return introspectionMaxConcurrency;
+  }
+
+  /**
    * The longest a request waits for keys, in all: a key load's total deadline ({@code jwks-connect-timeout +
    * jwks-read-timeout}, discovery included) plus 0.25 s to hand its keys over. Requests wait only when no usable key
    * is loaded yet, or for a refresh an unknown {@code kid} may trigger; never for a scheduled refresh.
@@ -690,6 +916,9 @@ public final class TokenGateConfig {
             .filter(TrustedIssuer::mtlsRequired).map(TrustedIssuer::issuer).toList() : "")
         + (mtlsClientCertificateHeader == null ? "" : ", mtls-client-certificate-header=" + mtlsClientCertificateHeader)
         + (resourceIdentifier == null ? "" : ", resource-identifier=" + resourceIdentifier)
+        + (introspection.isEmpty() ? "" : ", introspection=" + introspection + ", introspection-default-issuer="
+            + introspectionDefaultIssuer + ", introspect-jwts=" + introspectJwts + ", introspection-cache-max-ttl="
+            + introspectionCacheMaxTtl)
         + "]";
   }
 
@@ -753,6 +982,21 @@ public final class TokenGateConfig {
     private boolean mtlsRequired;
     private String mtlsClientCertificateHeader;
     private URI resourceIdentifier;
+    private final Map<String, Introspection> introspection = new LinkedHashMap<>();
+    private Introspection mainIntrospection;
+    /** The main issuer's introspection-* settings as fromSettings read them, assembled once all are read. */
+    private final Map<String, String> mainIntrospectionSettings = new LinkedHashMap<>();
+    private String introspectionDefaultIssuer;
+    private boolean introspectJwts;
+    private Duration introspectionConnectTimeout = Duration.ofSeconds(2);
+    private Duration introspectionReadTimeout = Duration.ofSeconds(3);
+    private int introspectionMaxBytes = 64 * 1024;
+    private Duration introspectionCacheMaxTtl = Duration.ofSeconds(60);
+    private Duration introspectionNegativeCacheTtl = Duration.ofSeconds(10);
+    private int introspectionCacheSize = DEFAULT_TOKEN_CACHE_SIZE;
+    private int introspectionMaxConcurrency = 16;
+    /** Which introspection-wide setting was set, to refuse it when no issuer has introspection. */
+    private String introspectionSettingSet;
 
     private Builder() {}
 
@@ -1320,6 +1564,17 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Token introspection (RFC 7662) for the opaque tokens of the issuer set with {@link #issuer(String)}; default
+     * none. See {@link Introspection}.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspection(Introspection introspection) {
+      this.mainIntrospection = requireNonNull(introspection, "introspection");
+      return this;
+    }
+
+    /**
      * The request header a TLS-terminating reverse proxy puts the client's certificate in (setting {@code
      * mtls-client-certificate-header}); default none: the certificate is read from the request's own TLS connection
      * (the servlet attribute {@code jakarta.servlet.request.X509Certificate}), which needs the container itself to
@@ -1356,6 +1611,19 @@ public final class TokenGateConfig {
     }
 
     /**
+     * Token introspection (RFC 7662) for the opaque tokens of {@code issuer}, which must be one of the trusted
+     * issuers (checked by {@link #build()}). See {@link Introspection}.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspection(String issuer, Introspection introspection) {
+      requireNonNull(issuer, "issuer");
+      requireNonNull(introspection, "introspection");
+      this.introspection.put(issuer, introspection);
+      return this;
+    }
+
+    /**
      * This API's resource identifier (setting {@code resource-identifier}, RFC 9728 §1.2): the URL clients call it by,
      * e.g. {@code https://api.example.com} or {@code https://api.example.com/orders}; default none. When set, the
      * filter serves the API's protected-resource metadata (RFC 9728 §3) at the identifier's well-known URL, {@code
@@ -1387,6 +1655,141 @@ public final class TokenGateConfig {
     private static boolean isTokenChar(int c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
           || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    /**
+     * The issuer whose introspection endpoint opaque tokens are sent to, when several issuers have introspection (an
+     * opaque token does not name its issuer). Default: the only issuer with introspection.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionDefaultIssuer(String issuer) {
+      this.introspectionDefaultIssuer = requireNonNull(issuer, "introspectionDefaultIssuer");
+      return this;
+    }
+
+    /**
+     * Whether a JWT that passed local validation is also introspected when its issuer has introspection; default
+     * false. True sees a revoked JWT within {@link #introspectionCacheMaxTtl(Duration)}, at the cost of a call per new
+     * token.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectJwts(boolean introspect) {
+      this.introspectJwts = introspect;
+      if (introspect) {
+        introspectionSettingSet = "introspect-jwts";
+      }
+      return this;
+    }
+
+    /**
+     * Connect timeout of introspection calls, 1 ms to 1 min; default 2 s.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionConnectTimeout(Duration timeout) {
+      this.introspectionConnectTimeout = timeout("introspection-connect-timeout", timeout);
+      introspectionSettingSet = "introspection-connect-timeout";
+      return this;
+    }
+
+    /**
+     * With the connect timeout, the total deadline of one introspection call (connect, headers and body, however
+     * slowly the endpoint sends them), 1 ms to 1 min; default 3 s. A request waits for its answer at most both plus
+     * 0.25 s, then is answered 503.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionReadTimeout(Duration timeout) {
+      this.introspectionReadTimeout = timeout("introspection-read-timeout", timeout);
+      introspectionSettingSet = "introspection-read-timeout";
+      return this;
+    }
+
+    /**
+     * The largest introspection response accepted, 1 KiB to 1 MiB; default 64 KiB. A larger one is a failed call (503).
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionMaxBytes(int maxBytes) {
+      if (maxBytes < 1024 || maxBytes > 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "Setting 'introspection-max-bytes' must be between 1024 and 1048576, was " + maxBytes);
+      }
+      this.introspectionMaxBytes = maxBytes;
+      introspectionSettingSet = "introspection-max-bytes";
+      return this;
+    }
+
+    /**
+     * The longest an active introspection answer is remembered, 0 to 1 h; default 60 s. An answer is never remembered
+     * past the token's {@code exp}. This is the revocation delay: <b>a token revoked at the authorization server keeps
+     * being accepted here for up to this long</b>. 0 asks the endpoint for every request.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionCacheMaxTtl(Duration ttl) {
+      this.introspectionCacheMaxTtl = between("introspection-cache-max-ttl", ttl, Duration.ZERO, Duration.ofHours(1));
+      introspectionSettingSet = "introspection-cache-max-ttl";
+      return this;
+    }
+
+    /**
+     * How long an inactive introspection answer is remembered, 0 to 5 min; default 10 s: the same unknown or revoked
+     * token sent again is refused without a call meanwhile.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionNegativeCacheTtl(Duration ttl) {
+      this.introspectionNegativeCacheTtl =
+          between("introspection-negative-cache-ttl", ttl, Duration.ZERO, Duration.ofMinutes(5));
+      introspectionSettingSet = "introspection-negative-cache-ttl";
+      return this;
+    }
+
+    /**
+     * How many introspection answers are remembered, 0 to 10,000,000; default 10,000. Keyed by the SHA-256 of the
+     * token, never the token. 0 remembers none.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionCacheSize(int size) {
+      if (size < 0 || size > MAX_TOKEN_CACHE_SIZE) {
+        throw new IllegalArgumentException(
+            "Setting 'introspection-cache-size' must be between 0 and " + MAX_TOKEN_CACHE_SIZE + ", was " + size);
+      }
+      this.introspectionCacheSize = size;
+      introspectionSettingSet = "introspection-cache-size";
+      return this;
+    }
+
+    /**
+     * The most introspection calls under way at once, 1 to 1000; default 16. While that many are under way, a token
+     * neither cached nor already being introspected is answered 503 with {@code Retry-After: 1}: a flood of made-up
+     * opaque tokens costs the endpoint at most this many concurrent calls, and no unbounded queue of waiting
+     * requests.
+     *
+     * @since 0.1.0
+     */
+    public Builder introspectionMaxConcurrency(int calls) {
+      if (calls < 1 || calls > MAX_INTROSPECTION_CONCURRENCY) {
+        throw new IllegalArgumentException("Setting 'introspection-max-concurrency' must be between 1 and "
+            + MAX_INTROSPECTION_CONCURRENCY + ", was " + calls);
+      }
+      this.introspectionMaxConcurrency = calls;
+      introspectionSettingSet = "introspection-max-concurrency";
+      return this;
+    }
+
+    /** Assembles the main issuer's {@code introspection-*} settings that {@link #fromSettings} collected. */
+    void mainIntrospectionFromSettings() {
+      introspectionFrom("", mainIntrospectionSettings.getOrDefault("endpoint", ""),
+          mainIntrospectionSettings.getOrDefault("client-id", ""),
+          mainIntrospectionSettings.getOrDefault("client-secret", ""),
+          mainIntrospectionSettings.getOrDefault("client-authentication", ""),
+          mainIntrospectionSettings.getOrDefault("require-signed", ""))
+          .ifPresent(this::introspection);
     }
 
     /**
@@ -1443,6 +1846,7 @@ public final class TokenGateConfig {
         throw new IllegalStateException("Setting 'mtls-required' applies to the issuer set with 'issuer', which is not"
             + " set: set 'issuers[N].mtls-required' for each issuer whose tokens must be certificate-bound");
       }
+      checkIntrospectionSettings();
       providedReplayStore = null;
       if (dpopReplayStoreProvider != null) {
         // Made last, once every other setting is known good, so that a refused configuration leaves no connection.
@@ -1457,6 +1861,54 @@ public final class TokenGateConfig {
         }
       }
       return new TokenGateConfig(this);
+    }
+
+    private void checkIntrospectionSettings() {
+      if (mainIntrospection != null) {
+        if (issuer == null) {
+          throw new IllegalStateException("Setting 'introspection-client-id' applies to the issuer set with 'issuer',"
+              + " which is not set: set 'issuers[N].introspection-client-id' for each issuer with introspection");
+        }
+        if (introspection.containsKey(issuer)) {
+          throw new IllegalStateException("Introspection for issuer '" + issuer + "' is set twice: set"
+              + " 'introspection-*' or introspection(issuer, ...), not both");
+        }
+        Map<String, Introspection> ordered = new LinkedHashMap<>();
+        ordered.put(issuer, mainIntrospection);
+        ordered.putAll(introspection);
+        introspection.clear();
+        introspection.putAll(ordered);
+        mainIntrospection = null;
+      }
+      Set<String> trusted = new LinkedHashSet<>();
+      if (issuer != null) {
+        trusted.add(issuer);
+      }
+      extraIssuers.forEach(entry -> trusted.add(entry.issuer()));
+      for (String introspected : introspection.keySet()) {
+        if (!trusted.contains(introspected)) {
+          throw new IllegalStateException("Introspection is set for '" + introspected + "', which is not a trusted"
+              + " issuer: add it with 'issuer' or 'issuers[N].issuer', or remove its introspection");
+        }
+      }
+      if (introspection.isEmpty()) {
+        String stray = introspectionDefaultIssuer != null ? "introspection-default-issuer" : introspectionSettingSet;
+        if (stray != null) {
+          throw new IllegalStateException("Setting '" + stray + "' is set but no issuer has introspection: set"
+              + " 'introspection-client-id' and 'introspection-client-secret' (or 'issuers[N].introspection-...'),"
+              + " or remove '" + stray + "'");
+        }
+        return;
+      }
+      if (introspectionDefaultIssuer != null && !introspection.containsKey(introspectionDefaultIssuer)) {
+        throw new IllegalStateException("Setting 'introspection-default-issuer' names '" + introspectionDefaultIssuer
+            + "', which has no introspection: set it to one of " + introspection.keySet());
+      }
+      if (introspectionDefaultIssuer == null && introspection.size() > 1) {
+        throw new IllegalStateException("Setting 'introspection-default-issuer' is required when several issuers"
+            + " have introspection (an opaque token does not say who issued it): set it to one of "
+            + introspection.keySet());
+      }
     }
 
     private void checkDpopSettings() {

@@ -2,6 +2,7 @@ package dev.tokengate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tokengate.internal.introspection.Introspector;
 import dev.tokengate.internal.jwks.HttpDocumentFetcher;
 import dev.tokengate.internal.jwks.IssuerKeys;
 import dev.tokengate.internal.jwks.KeyRefresher;
@@ -33,6 +34,11 @@ import java.util.Set;
  * }
  * }</pre>
  *
+ * <p>An opaque token (anything but a compact JWS) is sent to the introspection endpoint (RFC 7662) of the issuer
+ * configured with {@link Introspection}, and its answer passes the same checks; see {@link
+ * TokenGateConfig.Builder#introspectionCacheMaxTtl} for how long an answer is remembered. Without introspection an
+ * opaque token is refused as malformed.
+ *
  * <p>Checks, in order: the token's syntax and length; the {@code alg} header against the allow-list; {@code typ};
  * that no {@code crit} header is present; {@code iss}; the signature, with the issuer's key found by {@code kid}
  * (never from {@code jku}, {@code x5u}, {@code jwk} or {@code x5c}); {@code exp} (required), {@code nbf} and {@code
@@ -58,6 +64,8 @@ public final class TokenValidator implements AutoCloseable {
   private volatile boolean closed;
   private final ValidatedTokenCache tokenCache;
   private final ValidatedTokenCache.Verification fullValidation;
+  /** Token introspection (RFC 7662); {@code null} when no issuer has it, so the JWT path pays nothing for it. */
+  private final Introspector introspector;
 
   private TokenValidator(TokenGateConfig config) {
     this.config = config;
@@ -89,6 +97,7 @@ public final class TokenValidator implements AutoCloseable {
       // Eager clean-up only: a hit is refused anyway once its key left the set (see ValidatedTokenCache).
       issuerKeys.onKeysRemoved(tokenCache::dropUnusable);
     }
+    this.introspector = config.introspection().isEmpty() ? null : new Introspector(config, keys);
     if (refresher != null) {
       refresher.start(List.copyOf(keys.values()));
     }
@@ -121,7 +130,17 @@ public final class TokenValidator implements AutoCloseable {
       throw new KeysUnavailableException("The token validator is closed: the application is shutting down",
           Duration.ofSeconds(1), null, KeysUnavailableException.Reason.VALIDATOR_CLOSED);
     }
-    return tokenCache.validate(token, fullValidation);
+    if (introspector == null) {
+      return tokenCache.validate(token, fullValidation);
+    }
+    if (!Introspector.isCompactJws(token)) {
+      return introspector.introspect(token);
+    }
+    ClientPrincipal principal = tokenCache.validate(token, fullValidation);
+    if (config.introspectJwts()) {
+      introspector.confirm(token, principal.issuer());
+    }
+    return principal;
   }
 
   /**
@@ -136,7 +155,18 @@ public final class TokenValidator implements AutoCloseable {
    */
   public Optional<ClientPrincipal> validateCached(String token) {
     requireNonNull(token, "token");
-    return tokenCache.lookup(token);
+    if (introspector == null) {
+      return tokenCache.lookup(token);
+    }
+    if (!Introspector.isCompactJws(token)) {
+      return introspector.cached(token, null);
+    }
+    Optional<ClientPrincipal> principal = tokenCache.lookup(token);
+    if (principal.isPresent() && config.introspectJwts() && introspector.introspects(principal.get().issuer())
+        && introspector.cached(token, principal.get().issuer()).isEmpty()) {
+      return Optional.empty();
+    }
+    return principal;
   }
 
   /** The configuration this validator enforces. */
@@ -165,6 +195,16 @@ public final class TokenValidator implements AutoCloseable {
   }
 
   /**
+   * A read-only view of each introspection endpoint (RFC 7662), in configuration order: whether it answers, calls,
+   * failures and cache hits. Empty when no issuer has introspection.
+   *
+   * @since 0.1.0
+   */
+  public List<IntrospectionHealth> introspectionHealth() {
+    return introspector == null ? List.of() : introspector.health();
+  }
+
+  /**
    * Stops the background key refresher and waits (up to 2 s) for its threads to end: fetches under way are
    * interrupted and their HTTP exchanges cancelled. Afterwards every {@link #validate} is refused with {@link
    * KeysUnavailableException} ({@link KeysUnavailableException.Reason#VALIDATOR_CLOSED}) and nothing is fetched.
@@ -179,6 +219,9 @@ public final class TokenValidator implements AutoCloseable {
     }
     if (fetcher != null) {
       fetcher.close();
+    }
+    if (introspector != null) {
+      introspector.close();
     }
     config.closeOwnedReplayStore();
   }

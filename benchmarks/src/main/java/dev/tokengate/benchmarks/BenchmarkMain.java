@@ -108,9 +108,40 @@ public final class BenchmarkMain {
       springSection = (springSection == null ? "" : springSection.strip() + "\n\n") + Files.readString(springSecurity);
     }
     String markdown = new Report(jdks, before, after, springSection).markdown();
-    Files.writeString(output, dpopSection == null ? markdown : markdown.strip() + "\n\n" + dpopSection);
+    if (dpopSection != null) {
+      markdown = markdown.stripTrailing() + "\n\n" + dpopSection;
+    }
+    if (System.getProperty("bench.include") == null) {
+      // Issue 17: opaque tokens against a loopback introspection endpoint, on the first JDK only.
+      Jdk firstJdk = jdks.get(0);
+      markdown = markdown.stripTrailing() + "\n\n" + introspectionSection(firstJdk.label(), run(firstJdk.java(), 1,
+          IntrospectionBenchmarks.class.getName(), fixture,
+          raw.resolve("jmh-jdk" + firstJdk.label() + "-introspection.json")));
+    }
+    Files.writeString(output, markdown);
     System.out.println("Wrote " + output.toAbsolutePath());
     System.exit(0);
+  }
+
+  /** The introspection rows: microseconds per check, as JMH measured them (loopback HTTP, so noisy). */
+  static String introspectionSection(String jdk, List<RunResult> results) {
+    StringBuilder md = new StringBuilder("## Opaque tokens (introspection), JDK ").append(jdk)
+        .append("\n\nOne opaque token, the same loopback RFC 7662 endpoint for all; average time per check, 1 thread.\n\n"
+            + "| contender | µs/op | ± |\n|---|---:|---:|\n");
+    for (RunResult result : results) {
+      String name = result.getParams().getBenchmark().replaceFirst(".*\\.", "");
+      String label = switch (name) {
+        case "tokengateIntrospectionCached" -> "tokengate, cached introspection hit";
+        case "tokengateIntrospectionFirst" -> "tokengate, first introspection (cache off)";
+        case "springOpaqueTokenIntrospector" -> "Spring Security `SpringOpaqueTokenIntrospector`";
+        default -> name;
+      };
+      md.append("| ").append(label).append(" | ")
+          .append(String.format(java.util.Locale.ROOT, "%.2f", result.getPrimaryResult().getScore())).append(" | ")
+          .append(String.format(java.util.Locale.ROOT, "%.2f", result.getPrimaryResult().getScoreError()))
+          .append(" |\n");
+    }
+    return md.toString();
   }
 
   /** The JDKs to measure, in order: {@code bench.jdks}, or the running one. */

@@ -51,7 +51,8 @@ public final class ApiServer implements AutoCloseable {
     return start(new TokenGateFilter(validator), servlets);
   }
 
-  private static ApiServer start(TokenGateFilter filter, Map<String, Class<? extends HttpServlet>> servlets) {
+  /** These servlets behind this filter, e.g. one with a listener. */
+  public static ApiServer start(TokenGateFilter filter, Map<String, Class<? extends HttpServlet>> servlets) {
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();
     // Larger than Jetty's 8 KiB default, so that the filter's own max-token-length is what a long token meets.

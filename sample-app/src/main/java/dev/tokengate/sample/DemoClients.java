@@ -16,7 +16,23 @@ public final class DemoClients {
   public static final DemoClient REPORTING_SERVICE =
       new DemoClient("reporting-service", "reporting-secret-demo-only", Set.of("countries:read"));
 
-  public static final List<DemoClient> ALL = List.of(ORDERS_SERVICE, REPORTING_SERVICE);
+  /**
+   * May read countries; the issuer gives it opaque ("reference") access tokens, which the API checks by asking the
+   * issuer's introspection endpoint (RFC 7662).
+   */
+  public static final DemoClient INVENTORY_SERVICE =
+      new DemoClient("inventory-service", "inventory-secret-demo-only", Set.of("countries:read"));
+
+  /** The clients whose access tokens are opaque rather than JWTs. */
+  public static final Set<String> OPAQUE_TOKEN_CLIENTS = Set.of(INVENTORY_SERVICE.id());
+
+  /**
+   * The API itself, as a client of the issuer: it authenticates with this id and secret to the introspection
+   * endpoint. It asks for no tokens.
+   */
+  public static final DemoClient SAMPLE_API = new DemoClient("sample-api", "sample-api-secret-demo-only", Set.of());
+
+  public static final List<DemoClient> ALL = List.of(ORDERS_SERVICE, REPORTING_SERVICE, INVENTORY_SERVICE);
 
   private DemoClients() {}
 

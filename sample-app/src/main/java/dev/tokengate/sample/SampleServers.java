@@ -38,11 +38,17 @@ public final class SampleServers implements AutoCloseable {
 
   /** Starts both servers. */
   public static SampleServers start(Options options) {
+    return start(options, Map.of());
+  }
+
+  /** Starts both servers, the API with these properties added (e.g. {@code tokengate.introspection-cache-max-ttl}). */
+  public static SampleServers start(Options options, Map<String, Object> extraApiProperties) {
     ConfigurableApplicationContext issuer = startIssuer(options);
     try {
       URI issuerUri = loopback(port(issuer));
       Map<String, Object> apiProperties = common("api", options.apiPort());
       apiProperties.put("tokengate.issuer", issuerUri.toString());
+      apiProperties.putAll(extraApiProperties);
       ConfigurableApplicationContext api = new SpringApplicationBuilder(ApiApplication.class)
           .properties(apiProperties)
           .logStartupInfo(false)

@@ -1,7 +1,10 @@
 package dev.tokengate.spring;
 
+import dev.tokengate.IntrospectionHealth;
 import dev.tokengate.IssuerHealth;
 import dev.tokengate.TokenValidator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -48,6 +51,27 @@ final class IssuerHealthIndicator implements HealthIndicator {
     keys.jwksUri().ifPresent(uri -> health.withDetail("jwksUri", uri.toString()));
     keys.lastSuccessfulFetch().ifPresent(at -> health.withDetail("lastSuccessfulFetch", at.toString()));
     keys.lastError().ifPresent(error -> health.withDetail("lastError", error));
+    validator.introspectionHealth().stream()
+        .filter(candidate -> candidate.issuer().equals(issuer))
+        .findFirst()
+        .ifPresent(introspection -> health.withDetail("introspection", introspectionDetails(introspection)));
     return health.build();
+  }
+
+  /**
+   * The introspection endpoint's reachability and counters. Details only, never the status: a failing endpoint
+   * refuses opaque tokens with 503, but this issuer's JWTs are still checked, so the instance may still serve.
+   */
+  private static Map<String, Object> introspectionDetails(IntrospectionHealth introspection) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    introspection.endpoint().ifPresent(uri -> details.put("endpoint", uri.toString()));
+    details.put("reachable", introspection.reachable());
+    introspection.lastSuccessfulCall().ifPresent(at -> details.put("lastSuccessfulCall", at.toString()));
+    introspection.lastError().ifPresent(error -> details.put("lastError", error));
+    details.put("calls", introspection.calls());
+    details.put("failures", introspection.failures());
+    details.put("cacheHits", introspection.cacheHits());
+    details.put("refusedBusy", introspection.refusedBusy());
+    return details;
   }
 }

@@ -1,9 +1,11 @@
 package dev.tokengate.spring;
 
 import dev.tokengate.DpopMode;
+import dev.tokengate.Introspection;
 import dev.tokengate.TokenGateConfig;
 import dev.tokengate.TrustedIssuer;
 import dev.tokengate.spi.DpopReplayStore;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -75,7 +77,45 @@ final class TokenGateConfigFactory {
     builder.jwksMaxStaleness(properties.getJwksMaxStaleness());
     List<TokenGateProperties.Issuer> issuers = properties.getIssuers();
     for (int i = 0; i < issuers.size(); i++) {
-      builder.trustedIssuer(trustedIssuer(i, issuers.get(i)));
+      TrustedIssuer trusted = trustedIssuer(i, issuers.get(i));
+      builder.trustedIssuer(trusted);
+      TokenGateProperties.Issuer entry = issuers.get(i);
+      String prefix = "tokengate.issuers[" + i + "].";
+      introspection(prefix, entry.getIntrospectionEndpoint(), entry.getIntrospectionClientId(),
+          entry.getIntrospectionClientSecret(), entry.getIntrospectionClientAuthentication(),
+          entry.isIntrospectionRequireSigned())
+          .ifPresent(settings -> builder.introspection(trusted.issuer(), settings));
+    }
+    introspection("tokengate.", properties.getIntrospectionEndpoint(), properties.getIntrospectionClientId(),
+        properties.getIntrospectionClientSecret(), properties.getIntrospectionClientAuthentication(),
+        properties.isIntrospectionRequireSigned())
+        .ifPresent(builder::introspection);
+    if (properties.getIntrospectionDefaultIssuer() != null && !properties.getIntrospectionDefaultIssuer().isBlank()) {
+      builder.introspectionDefaultIssuer(properties.getIntrospectionDefaultIssuer().strip());
+    }
+    if (properties.isIntrospectJwts()) {
+      builder.introspectJwts(true);
+    }
+    if (properties.getIntrospectionConnectTimeout() != null) {
+      builder.introspectionConnectTimeout(properties.getIntrospectionConnectTimeout());
+    }
+    if (properties.getIntrospectionReadTimeout() != null) {
+      builder.introspectionReadTimeout(properties.getIntrospectionReadTimeout());
+    }
+    if (properties.getIntrospectionMaxBytes() != null) {
+      builder.introspectionMaxBytes(properties.getIntrospectionMaxBytes());
+    }
+    if (properties.getIntrospectionCacheMaxTtl() != null) {
+      builder.introspectionCacheMaxTtl(properties.getIntrospectionCacheMaxTtl());
+    }
+    if (properties.getIntrospectionNegativeCacheTtl() != null) {
+      builder.introspectionNegativeCacheTtl(properties.getIntrospectionNegativeCacheTtl());
+    }
+    if (properties.getIntrospectionCacheSize() != null) {
+      builder.introspectionCacheSize(properties.getIntrospectionCacheSize());
+    }
+    if (properties.getIntrospectionMaxConcurrency() != null) {
+      builder.introspectionMaxConcurrency(properties.getIntrospectionMaxConcurrency());
     }
     builder.allowQueryToken(properties.isAllowQueryToken());
     builder.allowFormToken(properties.isAllowFormToken());
@@ -131,6 +171,39 @@ final class TokenGateConfigFactory {
       return new TrustedIssuer(entry.getIssuer().strip(), entry.getAudiences(), Optional.ofNullable(entry.getJwksUri()),
           entry.getDpopMode() == null ? DpopMode.OFF : entry.getDpopMode(), entry.isDpopNonce(),
           entry.isMtlsRequired());
+    } catch (IllegalArgumentException e) {
+      throw invalid(prefix, e);
+    }
+  }
+
+  /** The introspection these properties (under {@code prefix}) describe; empty when none of them is set. */
+  private static Optional<Introspection> introspection(String prefix, URI endpoint, String clientId,
+      String clientSecret, Introspection.ClientAuthentication authentication, boolean requireSigned) {
+    boolean idSet = clientId != null && !clientId.isBlank();
+    boolean secretSet = clientSecret != null && !clientSecret.isEmpty();
+    if (endpoint == null && !idSet && !secretSet && authentication == null && !requireSigned) {
+      return Optional.empty();
+    }
+    if (!idSet) {
+      throw new InvalidTokenGatePropertyException(prefix + "introspection-client-id", "Property '" + prefix
+          + "introspection-client-id' is required when other '" + prefix + "introspection-' properties are set: set"
+          + " it to the client id this API authenticates to the introspection endpoint with", null);
+    }
+    if (!secretSet) {
+      throw new InvalidTokenGatePropertyException(prefix + "introspection-client-secret", "Property '" + prefix
+          + "introspection-client-secret' is required when '" + prefix + "introspection-client-id' is set: set it"
+          + " to that client's secret", null);
+    }
+    try {
+      Introspection settings = Introspection.withClient(clientId, clientSecret);
+      if (endpoint != null) {
+        settings = settings.withEndpoint(endpoint);
+      }
+      if (authentication != null) {
+        settings = settings.withClientAuthentication(authentication);
+      }
+      settings = settings.withSignedResponseRequired(requireSigned);
+      return Optional.of(settings);
     } catch (IllegalArgumentException e) {
       throw invalid(prefix, e);
     }

@@ -1,6 +1,7 @@
 package dev.tokengate.spring;
 
 import dev.tokengate.DpopMode;
+import dev.tokengate.Introspection;
 import dev.tokengate.TokenTypePolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -214,6 +215,94 @@ public class TokenGateProperties {
    * identifier's path) and names it in every WWW-Authenticate challenge (resource_metadata). Unset: off.
    */
   private URI resourceIdentifier;
+
+  /**
+   * The introspection endpoint (RFC 7662) of tokengate.issuer; by default the introspection_endpoint of the
+   * issuer's metadata. Used only with introspection-client-id.
+   */
+  private URI introspectionEndpoint;
+
+  /**
+   * The client id this API authenticates to tokengate.issuer's introspection endpoint with; setting it (with
+   * introspection-client-secret) switches on introspection of opaque tokens (anything but a compact JWS).
+   */
+  private String introspectionClientId;
+
+  /**
+   * The secret of introspection-client-id. Keep it out of source control.
+   */
+  private String introspectionClientSecret;
+
+  /**
+   * How the client id and secret are sent to the introspection endpoint: client_secret_basic (default) or
+   * client_secret_post.
+   */
+  private Introspection.ClientAuthentication introspectionClientAuthentication;
+
+  /**
+   * Whether only signed introspection answers (RFC 9701, application/token-introspection+jwt) are accepted from
+   * tokengate.issuer, verified with its keys; default false (a signed answer is verified all the same).
+   */
+  private boolean introspectionRequireSigned;
+
+  public boolean isIntrospectionRequireSigned() {
+    return introspectionRequireSigned;
+  }
+
+  public void setIntrospectionRequireSigned(boolean introspectionRequireSigned) {
+    this.introspectionRequireSigned = introspectionRequireSigned;
+  }
+
+  /**
+   * The issuer whose introspection endpoint opaque tokens are sent to, required when several issuers have
+   * introspection; by default the only one that has it.
+   */
+  private String introspectionDefaultIssuer;
+
+  /**
+   * Whether JWTs that passed local validation are also introspected when their issuer has introspection (to see
+   * revocation within introspection-cache-max-ttl); default false.
+   */
+  private boolean introspectJwts;
+
+  /**
+   * Connect timeout of introspection calls, 1ms to 1m; default 2s.
+   */
+  private Duration introspectionConnectTimeout;
+
+  /**
+   * With the connect timeout, the total deadline of one introspection call, 1ms to 1m; default 3s. A request
+   * waits at most both plus 0.25s, then is answered 503.
+   */
+  private Duration introspectionReadTimeout;
+
+  /**
+   * The largest introspection response accepted, 1024 to 1048576 bytes; default 65536.
+   */
+  private Integer introspectionMaxBytes;
+
+  /**
+   * How long an active introspection answer is remembered at most, 0 to 1h; default 60s; never past the
+   * token's exp. A token revoked at the authorization server keeps being accepted for up to this long.
+   */
+  private Duration introspectionCacheMaxTtl;
+
+  /**
+   * How long an inactive introspection answer is remembered, 0 to 5m; default 10s.
+   */
+  private Duration introspectionNegativeCacheTtl;
+
+  /**
+   * How many introspection answers are remembered (keyed by the token's SHA-256); default 10000; 0 off.
+   */
+  private Integer introspectionCacheSize;
+
+  /**
+   * The most introspection calls under way at once, 1 to 1000; default 16. Beyond it a token not in the cache
+   * is answered 503 with Retry-After: 1, so a flood of made-up opaque tokens costs the endpoint at most this many
+   * concurrent calls.
+   */
+  private Integer introspectionMaxConcurrency;
 
   public String getIssuer() {
     return issuer;
@@ -619,6 +708,110 @@ public class TokenGateProperties {
     return management;
   }
 
+  public URI getIntrospectionEndpoint() {
+    return introspectionEndpoint;
+  }
+
+  public void setIntrospectionEndpoint(URI introspectionEndpoint) {
+    this.introspectionEndpoint = introspectionEndpoint;
+  }
+
+  public String getIntrospectionClientId() {
+    return introspectionClientId;
+  }
+
+  public void setIntrospectionClientId(String introspectionClientId) {
+    this.introspectionClientId = introspectionClientId;
+  }
+
+  public String getIntrospectionClientSecret() {
+    return introspectionClientSecret;
+  }
+
+  public void setIntrospectionClientSecret(String introspectionClientSecret) {
+    this.introspectionClientSecret = introspectionClientSecret;
+  }
+
+  public Introspection.ClientAuthentication getIntrospectionClientAuthentication() {
+    return introspectionClientAuthentication;
+  }
+
+  public void setIntrospectionClientAuthentication(Introspection.ClientAuthentication introspectionClientAuthentication) {
+    this.introspectionClientAuthentication = introspectionClientAuthentication;
+  }
+
+  public String getIntrospectionDefaultIssuer() {
+    return introspectionDefaultIssuer;
+  }
+
+  public void setIntrospectionDefaultIssuer(String introspectionDefaultIssuer) {
+    this.introspectionDefaultIssuer = introspectionDefaultIssuer;
+  }
+
+  public boolean isIntrospectJwts() {
+    return introspectJwts;
+  }
+
+  public void setIntrospectJwts(boolean introspectJwts) {
+    this.introspectJwts = introspectJwts;
+  }
+
+  public Duration getIntrospectionConnectTimeout() {
+    return introspectionConnectTimeout;
+  }
+
+  public void setIntrospectionConnectTimeout(Duration introspectionConnectTimeout) {
+    this.introspectionConnectTimeout = introspectionConnectTimeout;
+  }
+
+  public Duration getIntrospectionReadTimeout() {
+    return introspectionReadTimeout;
+  }
+
+  public void setIntrospectionReadTimeout(Duration introspectionReadTimeout) {
+    this.introspectionReadTimeout = introspectionReadTimeout;
+  }
+
+  public Integer getIntrospectionMaxBytes() {
+    return introspectionMaxBytes;
+  }
+
+  public void setIntrospectionMaxBytes(Integer introspectionMaxBytes) {
+    this.introspectionMaxBytes = introspectionMaxBytes;
+  }
+
+  public Duration getIntrospectionCacheMaxTtl() {
+    return introspectionCacheMaxTtl;
+  }
+
+  public void setIntrospectionCacheMaxTtl(Duration introspectionCacheMaxTtl) {
+    this.introspectionCacheMaxTtl = introspectionCacheMaxTtl;
+  }
+
+  public Duration getIntrospectionNegativeCacheTtl() {
+    return introspectionNegativeCacheTtl;
+  }
+
+  public void setIntrospectionNegativeCacheTtl(Duration introspectionNegativeCacheTtl) {
+    this.introspectionNegativeCacheTtl = introspectionNegativeCacheTtl;
+  }
+
+  public Integer getIntrospectionCacheSize() {
+    return introspectionCacheSize;
+  }
+
+  public void setIntrospectionCacheSize(Integer introspectionCacheSize) {
+    this.introspectionCacheSize = introspectionCacheSize;
+  }
+
+  public Integer getIntrospectionMaxConcurrency() {
+    return introspectionMaxConcurrency;
+  }
+
+  public void setIntrospectionMaxConcurrency(Integer introspectionMaxConcurrency) {
+    this.introspectionMaxConcurrency = introspectionMaxConcurrency;
+  }
+
   public Security getSecurity() {
     return security;
   }
@@ -667,6 +860,70 @@ public class TokenGateProperties {
 
     public void setMtlsRequired(boolean mtlsRequired) {
       this.mtlsRequired = mtlsRequired;
+    }
+
+    /**
+     * This issuer's introspection endpoint; by default from its metadata. Used only with introspection-client-id.
+     */
+    private URI introspectionEndpoint;
+
+    /**
+     * The client id this API authenticates to this issuer's introspection endpoint with; switches on introspection
+     * for this issuer (with introspection-client-secret). Not inherited.
+     */
+    private String introspectionClientId;
+
+    /**
+     * The secret of this entry's introspection-client-id.
+     */
+    private String introspectionClientSecret;
+
+    /**
+     * client_secret_basic (default) or client_secret_post.
+     */
+    private Introspection.ClientAuthentication introspectionClientAuthentication;
+
+    /** Whether only signed introspection answers (RFC 9701) are accepted from this issuer; default false. */
+    private boolean introspectionRequireSigned;
+
+    public boolean isIntrospectionRequireSigned() {
+      return introspectionRequireSigned;
+    }
+
+    public void setIntrospectionRequireSigned(boolean introspectionRequireSigned) {
+      this.introspectionRequireSigned = introspectionRequireSigned;
+    }
+
+    public URI getIntrospectionEndpoint() {
+      return introspectionEndpoint;
+    }
+
+    public void setIntrospectionEndpoint(URI introspectionEndpoint) {
+      this.introspectionEndpoint = introspectionEndpoint;
+    }
+
+    public String getIntrospectionClientId() {
+      return introspectionClientId;
+    }
+
+    public void setIntrospectionClientId(String introspectionClientId) {
+      this.introspectionClientId = introspectionClientId;
+    }
+
+    public String getIntrospectionClientSecret() {
+      return introspectionClientSecret;
+    }
+
+    public void setIntrospectionClientSecret(String introspectionClientSecret) {
+      this.introspectionClientSecret = introspectionClientSecret;
+    }
+
+    public Introspection.ClientAuthentication getIntrospectionClientAuthentication() {
+      return introspectionClientAuthentication;
+    }
+
+    public void setIntrospectionClientAuthentication(Introspection.ClientAuthentication introspectionClientAuthentication) {
+      this.introspectionClientAuthentication = introspectionClientAuthentication;
     }
 
     public boolean isDpopNonce() {

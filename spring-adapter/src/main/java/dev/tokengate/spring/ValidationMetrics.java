@@ -36,7 +36,8 @@ public final class ValidationMetrics implements ValidationListener, MeterBinder 
     INVALID_TOKEN,
     INSUFFICIENT_SCOPE,
     KEYS_UNAVAILABLE,
-    KEY_REFRESH_PENDING;
+    KEY_REFRESH_PENDING,
+    INTROSPECTION_UNAVAILABLE;
 
     String tag() {
       return name().toLowerCase(Locale.ROOT);
@@ -87,8 +88,9 @@ public final class ValidationMetrics implements ValidationListener, MeterBinder 
 
   @Override
   public void onKeysUnavailable(KeysUnavailableException.Reason reason) {
-    count(reason == KeysUnavailableException.Reason.KEY_REFRESH_PENDING
-        ? Outcome.KEY_REFRESH_PENDING : Outcome.KEYS_UNAVAILABLE);
+    count(reason == KeysUnavailableException.Reason.KEY_REFRESH_PENDING ? Outcome.KEY_REFRESH_PENDING
+        : reason == KeysUnavailableException.Reason.INTROSPECTION_UNAVAILABLE ? Outcome.INTROSPECTION_UNAVAILABLE
+        : Outcome.KEYS_UNAVAILABLE);
   }
 
   private void count(Outcome outcome) {

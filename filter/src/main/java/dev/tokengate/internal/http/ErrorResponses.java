@@ -88,6 +88,11 @@ public final class ErrorResponses {
    * WWW-Authenticate}: it is not the client's fault, and a challenge would send it off to fetch a new token.
    */
   public void unavailable(HttpServletResponse response, KeysUnavailableException failure) throws IOException {
+    if (failure.reason() == KeysUnavailableException.Reason.INTROSPECTION_UNAVAILABLE) {
+      unavailable(response, failure.retryAfter(),
+          "The access token could not be checked because the issuer's introspection endpoint is unavailable");
+      return;
+    }
     unavailable(response, failure.retryAfter());
   }
 

@@ -217,69 +217,13 @@ public final class AccessTokenVerifier {
     if (TokenKind.isOtherThanAccessToken(claims.payload())) {
       throw invalid("The token is not an access token");
     }
-    Object confirmation = claims.claim("cnf");
-    checkConfirmationMethods(confirmation, issuer);
     CachedToken entry = new CachedToken(clientId(claims), claims.subject(), issuer.issuer(), claims.audience(),
         scopes(claims), claims.expiresAt(), claims.notBefore(), claims.issuedAt(),
         verifiedBy == macVerifier ? KeyBinding.FIXED : issuer.keys().bindingFor(verifiedBy),
-        certificateThumbprint(confirmation));
+        Confirmation.certificateThumbprint(claims.claim("cnf"), issuer.dpopOff()));
     // The claims as the token's JSON has them: no second conversion through JWTClaimsSet.toJSONObject(), and no copy
     // unless the application asks for them.
     return new VerifiedToken(entry, header.getKeyID(), claims.payload());
-  }
-
-  /**
-   * The token's {@code cnf.x5t#S256} (RFC 8705 §3.1): the base64url SHA-256 of the DER certificate the token is bound
-   * to, {@code null} when the token has no {@code cnf} or no {@code x5t#S256} in it. A {@code cnf} that is not a JSON
-   * object, or an {@code x5t#S256} that is not 43 canonical base64url characters, is refused here, wherever the token
-   * is used: a binding that cannot be read must never let the token pass as an unbound one.
-   */
-  static String certificateThumbprint(Object cnf) throws TokenRejectedException {
-    if (cnf == null) {
-      return null;
-    }
-    if (!(cnf instanceof Map<?, ?> confirmation)) {
-      throw invalid("The access token's cnf claim is not a JSON object");
-    }
-    Object x5t = confirmation.get("x5t#S256");
-    if (x5t == null && !confirmation.containsKey("x5t#S256")) {
-      return null;
-    }
-    if (!(x5t instanceof String thumbprint) || thumbprint.length() != 43
-        || !CanonicalBase64Url.isCanonical(thumbprint.getBytes(StandardCharsets.ISO_8859_1), 0, 43)
-        || !thumbprint.chars().allMatch(AccessTokenVerifier::isBase64UrlChar)) {
-      throw invalid("The access token's cnf.x5t#S256 is not a SHA-256 certificate thumbprint");
-    }
-    return thumbprint;
-  }
-
-  private static boolean isBase64UrlChar(int c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  }
-
-  /** The {@code cnf} members (RFC 7800 §3.1) tokengate checks: RFC 9449's {@code jkt} and RFC 8705's {@code x5t#S256}. */
-  private static final Set<String> CHECKED_CONFIRMATIONS = Set.of("jkt", "x5t#S256");
-
-  /**
-   * Refuses a token bound to its holder in a way this API will not check: a {@code cnf} member other than {@code jkt}
-   * and {@code x5t#S256} (e.g. {@code jwk}, {@code kid}, {@code jku}, SHA-1 {@code x5t}), or {@code cnf.jkt} from an
-   * issuer whose DPoP mode is {@code off}. Accepted as Bearer, either would let whoever stole the token use it: the
-   * binding exists to stop exactly that. Checked once per token, at validation; the verdict is cached with it.
-   */
-  private static void checkConfirmationMethods(Object cnf, Trusted issuer) throws TokenRejectedException {
-    if (!(cnf instanceof Map<?, ?> confirmation)) {
-      return; // absent; a cnf that is not an object is refused by certificateThumbprint
-    }
-    for (Object member : confirmation.keySet()) {
-      if (!CHECKED_CONFIRMATIONS.contains(member)) {
-        throw invalid("The access token is bound to its client by a confirmation method this API does not check"
-            + " (tokengate checks cnf.jkt and cnf.x5t#S256 only)");
-      }
-    }
-    if (issuer.dpopOff() && confirmation.containsKey("jkt")) {
-      throw invalid("The access token is DPoP-bound (cnf.jkt) and this API does not accept DPoP from its issuer:"
-          + " set dpop-mode to allowed or required for it");
-    }
   }
 
   private List<JWSVerifier> verifiersFor(JWSHeader header, IssuerKeys keys) throws KeysUnavailableException {

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -40,7 +41,11 @@ import org.springframework.security.oauth2.server.authorization.settings.Authori
 import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.settings.OAuth2TokenFormat;
+import org.springframework.security.oauth2.server.authorization.token.DelegatingOAuth2TokenGenerator;
 import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2AccessTokenGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenClaimsContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
@@ -52,7 +57,9 @@ import org.springframework.security.web.SecurityFilterChain;
  * The demo's authorization server: Spring Authorization Server issuing client-credentials JWT access tokens shaped
  * as RFC 9068 describes ({@code typ} {@code at+jwt}, {@code aud} the API, {@code client_id}, a space-separated
  * {@code scope}), signed RS256 with a key generated at start-up. It serves {@code /oauth2/token}, {@code
- * /oauth2/jwks} and {@code /.well-known/oauth-authorization-server}.
+ * /oauth2/jwks}, {@code /oauth2/introspect}, {@code /oauth2/revoke} and {@code /.well-known/oauth-authorization-server}.
+ * {@link DemoClients#INVENTORY_SERVICE} gets opaque ("reference") tokens instead, which the API introspects as
+ * {@link DemoClients#SAMPLE_API}.
  *
  * <p>Settings: {@code sample.issuer-uri} (the {@code iss} of every token; when absent, derived from each request's
  * URL), {@code sample.audience}, {@code sample.token-ttl}, and {@code sample.mtls-client-jwk-set-url}: when set, a
@@ -67,10 +74,17 @@ public class IssuerApplication {
 
   @Bean
   SecurityFilterChain authorizationServer(HttpSecurity http, JwtEncoder encoder,
-      OAuth2TokenCustomizer<JwtEncodingContext> accessTokenShape, ObjectProvider<Clock> clock) throws Exception {
-    JwtGenerator tokens = new JwtGenerator(encoder);
-    tokens.setJwtCustomizer(accessTokenShape);
-    tokens.setClock(clock.getIfAvailable(Clock::systemUTC));
+      OAuth2TokenCustomizer<JwtEncodingContext> accessTokenShape,
+      OAuth2TokenCustomizer<OAuth2TokenClaimsContext> referenceTokenShape, ObjectProvider<Clock> clock)
+      throws Exception {
+    JwtGenerator jwts = new JwtGenerator(encoder);
+    jwts.setJwtCustomizer(accessTokenShape);
+    jwts.setClock(clock.getIfAvailable(Clock::systemUTC));
+    // Clients with TokenSettings.accessTokenFormat(REFERENCE) get opaque tokens from this one.
+    OAuth2AccessTokenGenerator references = new OAuth2AccessTokenGenerator();
+    references.setAccessTokenCustomizer(referenceTokenShape);
+    references.setClock(clock.getIfAvailable(Clock::systemUTC));
+    DelegatingOAuth2TokenGenerator tokens = new DelegatingOAuth2TokenGenerator(jwts, references);
     http.oauth2AuthorizationServer(server -> server.tokenGenerator(tokens))
         .authorizeHttpRequests(requests -> requests.anyRequest().authenticated());
     return http.build();
@@ -80,7 +94,15 @@ public class IssuerApplication {
   RegisteredClientRepository registeredClients(@Value("${sample.token-ttl:5m}") Duration tokenTtl,
       @Value("${sample.mtls-client-jwk-set-url:}") String mtlsClientJwkSetUrl) {
     TokenSettings tokenSettings = TokenSettings.builder().accessTokenTimeToLive(tokenTtl).build();
-    List<RegisteredClient> clients = new java.util.ArrayList<>(DemoClients.ALL.stream()
+    TokenSettings opaqueTokenSettings = TokenSettings.builder().accessTokenTimeToLive(tokenTtl)
+        .accessTokenFormat(OAuth2TokenFormat.REFERENCE).build();
+    RegisteredClient api = RegisteredClient.withId(DemoClients.SAMPLE_API.id())
+        .clientId(DemoClients.SAMPLE_API.id())
+        .clientSecret("{noop}" + DemoClients.SAMPLE_API.secret())
+        .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+        .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+        .build();
+    List<RegisteredClient> clients = new java.util.ArrayList<>(Stream.concat(Stream.of(api), DemoClients.ALL.stream()
         .map(client -> RegisteredClient.withId(client.id())
             .clientId(client.id())
             // {noop}: the demo secrets are stored in clear. A real issuer stores a hash, e.g. {bcrypt}.
@@ -88,8 +110,9 @@ public class IssuerApplication {
             .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
             .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
             .scopes(scopes -> scopes.addAll(client.scopes()))
-            .tokenSettings(tokenSettings)
-            .build())
+            .tokenSettings(DemoClients.OPAQUE_TOKEN_CLIENTS.contains(client.id()) ? opaqueTokenSettings
+                : tokenSettings)
+            .build()))
         .toList());
     if (!mtlsClientJwkSetUrl.isEmpty()) {
       clients.add(RegisteredClient.withId(MTLS_CLIENT_ID)
@@ -158,6 +181,17 @@ public class IssuerApplication {
         context.getClaims().claim("scope", String.join(" ", context.getAuthorizedScopes()));
       }
     };
+  }
+
+  /**
+   * The claims of an opaque token, which the introspection endpoint answers with: the API's audience and the client
+   * id, as in the JWTs.
+   */
+  @Bean
+  OAuth2TokenCustomizer<OAuth2TokenClaimsContext> referenceTokenShape(@Value("${sample.audience}") String audience) {
+    return context -> context.getClaims()
+        .audience(List.of(audience))
+        .claim("client_id", context.getRegisteredClient().getClientId());
   }
 
   @Bean
