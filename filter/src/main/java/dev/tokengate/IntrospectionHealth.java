@@ -3,6 +3,7 @@ package dev.tokengate;
 import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param cacheHits how many tokens were answered from the result cache, or by joining a call already under way
  * @param refusedBusy how many tokens were answered 503 because {@code introspection-max-concurrency} calls were
  *     already under way
+ * @param callTime the time all {@code calls} took together, from sending each to its judged answer or failure;
+ *     divided by {@code calls}, the mean latency of the endpoint as this API sees it
  * @since 0.1.0
  */
 public record IntrospectionHealth(
@@ -34,12 +37,14 @@ public record IntrospectionHealth(
     long calls,
     long failures,
     long cacheHits,
-    long refusedBusy) {
+    long refusedBusy,
+    Duration callTime) {
   /** Checks that no component is null. */
   public IntrospectionHealth {
     requireNonNull(issuer, "issuer");
     requireNonNull(endpoint, "endpoint");
     requireNonNull(lastSuccessfulCall, "lastSuccessfulCall");
     requireNonNull(lastError, "lastError");
+    requireNonNull(callTime, "callTime");
   }
 }

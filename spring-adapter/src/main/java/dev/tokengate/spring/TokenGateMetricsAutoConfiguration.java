@@ -9,8 +9,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * With Micrometer (e.g. Spring Boot Actuator) on the classpath, counts tokengate's decisions; see {@link
- * ValidationMetrics}. Micrometer is optional: without it this configuration is skipped.
+ * With Micrometer (e.g. Spring Boot Actuator) on the classpath, counts tokengate's decisions (see {@link
+ * ValidationMetrics}) and measures token introspection's calls, cache hits and latency (see {@link
+ * IntrospectionMetrics}). Micrometer is optional: without it this configuration is skipped.
  */
 @AutoConfiguration(
     after = {TokenGateAutoConfiguration.class, TokenGateReactiveSecurityAutoConfiguration.class},
@@ -22,5 +23,11 @@ public final class TokenGateMetricsAutoConfiguration {
   @ConditionalOnMissingBean
   ValidationMetrics tokenGateValidationMetrics() {
     return new ValidationMetrics();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  IntrospectionMetrics tokenGateIntrospectionMetrics(TokenValidator validator) {
+    return new IntrospectionMetrics(validator);
   }
 }

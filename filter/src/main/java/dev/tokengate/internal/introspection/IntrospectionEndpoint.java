@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
@@ -41,6 +42,8 @@ final class IntrospectionEndpoint {
   final LongAdder failures = new LongAdder();
   final LongAdder cacheHits = new LongAdder();
   final LongAdder refusedBusy = new LongAdder();
+  /** The time the calls took, from sending to the judged answer or the failure, for a latency metric. */
+  final LongAdder callNanos = new LongAdder();
   private volatile boolean reachable;
   private volatile Instant lastSuccessfulCall;
   private volatile String lastError;
@@ -83,6 +86,7 @@ final class IntrospectionEndpoint {
     }
     request.POST(HttpRequest.BodyPublishers.ofString(form.toString()));
     calls.increment();
+    long started = System.nanoTime();
     return http.send(request, uri)
         .thenApply(reply -> {
           try {
@@ -92,6 +96,7 @@ final class IntrospectionEndpoint {
           }
         })
         .whenComplete((answer, error) -> {
+          callNanos.add(System.nanoTime() - started);
           if (error == null) {
             reachable = true;
             lastSuccessfulCall = clock.instant();
@@ -215,7 +220,8 @@ final class IntrospectionEndpoint {
       }
     }
     return new IntrospectionHealth(issuer, uri, reachable, Optional.ofNullable(lastSuccessfulCall),
-        Optional.ofNullable(lastError), calls.sum(), failures.sum(), cacheHits.sum(), refusedBusy.sum());
+        Optional.ofNullable(lastError), calls.sum(), failures.sum(), cacheHits.sum(), refusedBusy.sum(),
+        Duration.ofNanos(callNanos.sum()));
   }
 
   private static String encode(String value) {
