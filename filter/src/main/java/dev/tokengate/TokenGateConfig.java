@@ -1909,6 +1909,18 @@ public final class TokenGateConfig {
             + " have introspection (an opaque token does not say who issued it): set it to one of "
             + introspection.keySet());
       }
+      // Signed answers (RFC 9701) are verified with the issuer's JWKS, loaded only for asymmetric algorithms: without
+      // one, every answer would fail at run time and every opaque token be answered 503.
+      if (algorithms.stream().noneMatch(ASYMMETRIC_ALGORITHMS::contains)) {
+        for (Map.Entry<String, Introspection> entry : introspection.entrySet()) {
+          if (entry.getValue().signedResponseRequired()) {
+            throw new IllegalStateException("Introspection for issuer '" + entry.getKey() + "' requires signed"
+                + " answers (introspection-require-signed), but 'algorithms' lists no asymmetric algorithm, so no"
+                + " signing keys are loaded to verify them: add the algorithm the issuer signs its introspection"
+                + " responses with (e.g. RS256) to 'algorithms', or remove 'introspection-require-signed'");
+          }
+        }
+      }
     }
 
     private void checkDpopSettings() {

@@ -139,6 +139,17 @@ class IntrospectionSettingsTest {
   }
 
   @Test
+  void requireSigned_withoutAnAsymmetricAlgorithm_failsNamingAlgorithms() {
+    assertThatThrownBy(() -> read("algorithms", "HS256", "shared-secret", "0123456789abcdef0123456789abcdef",
+            "introspection-client-id", "api", "introspection-client-secret", "s",
+            "introspection-endpoint", "https://a.example/introspect", "introspection-require-signed", "true"))
+        .hasMessage("Introspection for issuer 'https://a.example' requires signed answers"
+            + " (introspection-require-signed), but 'algorithms' lists no asymmetric algorithm, so no signing keys are"
+            + " loaded to verify them: add the algorithm the issuer signs its introspection responses with (e.g."
+            + " RS256) to 'algorithms', or remove 'introspection-require-signed'");
+  }
+
+  @Test
   void introspectionForAnUntrustedIssuer() {
     assertThatThrownBy(() -> TokenGateConfig.builder().issuer("https://a.example").audiences("api")
         .introspection("https://b.example", Introspection.withClient("api", "s")).build())

@@ -88,6 +88,20 @@ public final class ResourceServerChecks implements SmartInitializingSingleton {
           + " 'tokengate.resource-identifier' is set, but " + why + ": tokengate serves protected-resource metadata"
           + " (RFC 9728) and names it in its challenges in its servlet filter only", action, null);
     }
+    if (!validator.config().introspectJwts()) {
+      for (TrustedIssuer trusted : issuers) {
+        if (validator.config().introspection().containsKey(trusted.issuer())) {
+          // The decoders hand Spring Security a Jwt, which needs a JWS header: an opaque token never passes there,
+          // so introspection without introspect-jwts would only cost each opaque token a call to the endpoint.
+          throw new InvalidTokenGatePropertyException("tokengate.introspection-client-id", "Token introspection is"
+              + " set for issuer " + trusted.issuer() + " (tokengate.introspection-client-id or"
+              + " tokengate.issuers[N].introspection-client-id), but " + why + ", which hands Spring Security a Jwt:"
+              + " opaque tokens cannot pass there; tokengate introspects them in its servlet filter only",
+              action + " To have JWTs confirmed by introspection here instead, set 'tokengate.introspect-jwts' to"
+                  + " true.", null);
+        }
+      }
+    }
     if (validator.config().mtlsClientCertificateHeader().isPresent()) {
       throw new InvalidTokenGatePropertyException("tokengate.mtls-client-certificate-header", "Property"
           + " 'tokengate.mtls-client-certificate-header' is set, but " + why + ", which is handed the token alone and"

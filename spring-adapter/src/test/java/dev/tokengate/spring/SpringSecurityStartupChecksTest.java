@@ -119,6 +119,31 @@ class SpringSecurityStartupChecksTest {
     }
 
     @Test
+    void filterDisabled_withIntrospection_failsSayingOpaqueTokensCannotPass() {
+      runner.withPropertyValues("tokengate.filter.enabled=false", "tokengate.introspection-client-id=api",
+              "tokengate.introspection-client-secret=s3cret",
+              "tokengate.introspection-endpoint=https://login.example.com/introspect")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> {
+            FailureAnalysis analysis = analysis(context);
+            assertThat(analysis.getDescription()).isEqualTo("tokengate is misconfigured: Token introspection is set"
+                + " for issuer " + ISSUER + " (tokengate.introspection-client-id or"
+                + " tokengate.issuers[N].introspection-client-id), but 'tokengate.filter.enabled' is false, so Spring"
+                + " Security's oauth2ResourceServer() validates tokens with tokengate's JwtDecoder, which hands"
+                + " Spring Security a Jwt: opaque tokens cannot pass there; tokengate introspects them in its servlet"
+                + " filter only");
+            assertThat(analysis.getAction()).contains("tokengate.filter.enabled", "tokengate.introspect-jwts");
+          });
+    }
+
+    @Test
+    void filterDisabled_withIntrospectionOfJwts_starts() {
+      runner.withPropertyValues("tokengate.filter.enabled=false", "tokengate.introspection-client-id=api",
+              "tokengate.introspection-client-secret=s3cret",
+              "tokengate.introspection-endpoint=https://login.example.com/introspect", "tokengate.introspect-jwts=true")
+          .withUserConfiguration(ResourceServerChain.class).run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void withTokengatesFilter_andMtls_starts() {
       runner.withPropertyValues("tokengate.mtls-required=true", "tokengate.mtls-client-certificate-header=X-Cert")
           .withUserConfiguration(PlainChain.class).run(context -> assertThat(context).hasNotFailed());
@@ -221,6 +246,16 @@ class SpringSecurityStartupChecksTest {
                 + " cannot see the client certificate");
             assertThat(analysis.getAction()).contains("servlet filter only");
           });
+    }
+
+    @Test
+    void introspection_failsSayingOpaqueTokensCannotPass() {
+      runner.withUserConfiguration(ReactiveResourceServerChain.class)
+          .withPropertyValues("tokengate.introspection-client-id=api", "tokengate.introspection-client-secret=s3cret",
+              "tokengate.introspection-endpoint=https://login.example.com/introspect")
+          .run(context -> assertThat(analysis(context).getDescription()).startsWith("tokengate is misconfigured:"
+              + " Token introspection is set for issuer " + ISSUER + " (tokengate.introspection-client-id or"
+              + " tokengate.issuers[N].introspection-client-id), but this is a reactive (WebFlux) application"));
     }
 
     @Test

@@ -83,6 +83,14 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
     if (token == null) {
       throw new BadJwtException("The access token is missing");
     }
+    if (!hasThreeParts(token)) {
+      // Spring Security's Jwt needs a JWS header, which an opaque token has not: refused before the validator would
+      // send it to an introspection endpoint for an answer that could never be used here.
+      String description = "The access token is not a JWT; this API accepts opaque tokens in tokengate's servlet"
+          + " filter only";
+      notify(l -> l.onRejected(BearerError.INVALID_TOKEN, description));
+      throw new BadJwtException(description);
+    }
     ClientPrincipal principal;
     try {
       principal = validator.validate(token);
@@ -105,6 +113,13 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
     Jwt jwt = jwtOf(token, principal);
     notify(l -> l.onAccepted(principal));
     return jwt;
+  }
+
+  /** Whether {@code token} has the two dots of a compact JWS (RFC 7515 §7.1); the validator checks the rest. */
+  private static boolean hasThreeParts(String token) {
+    int first = token.indexOf('.');
+    int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+    return first > 0 && second > first && token.indexOf('.', second + 1) < 0;
   }
 
   /**
