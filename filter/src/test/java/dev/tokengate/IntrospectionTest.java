@@ -176,6 +176,16 @@ class IntrospectionTest {
     }
 
     @Test
+    void dpopTypedAnswer_withoutCnfJkt_is401_notTakenForBearer() {
+      start();
+      Map<String, Object> answer = activeAnswer("orders:read");
+      answer.put("token_type", "DPoP");
+      endpoint.activate(OPAQUE, answer);
+      assertInvalidToken(api.get("/orders/1", OPAQUE),
+          "The access token is DPoP-bound but its introspection answer names no key (cnf.jkt)");
+    }
+
+    @Test
     void refreshTokenTypedAnswer_is401() {
       start();
       Map<String, Object> answer = activeAnswer("orders:read");

@@ -256,6 +256,13 @@ class TokenGateFilterTest {
     }
 
     @Test
+    void nbfSoLargeItsMillisecondsWrap_is401Malformed_notTakenForLongPast() {
+      // 2^63 / 1000 + 1 seconds: times 1000 it would wrap to a negative instant, an nbf long gone.
+      assertInvalidToken(api.get("/whoami", issuer.token().claim("nbf", 9_223_372_036_854_776L).sign()),
+          "The access token is malformed");
+    }
+
+    @Test
     void audAsNumber_is401Malformed() {
       assertInvalidToken(api.get("/whoami", issuer.token().audience(42).sign()), "The access token is malformed");
     }

@@ -148,6 +148,12 @@ final class IntrospectionAnswer {
     if (type != null && !type.equalsIgnoreCase("bearer") && !type.equalsIgnoreCase("dpop")) {
       return "The token is not an access token";
     }
+    if (type != null && type.equalsIgnoreCase("dpop")
+        && !(members.get("cnf") instanceof Map<?, ?> cnf && cnf.get("jkt") instanceof String)) {
+      // RFC 9449 §6.2: a DPoP token's answer names its key in cnf.jkt. Without it the binding cannot be checked, and
+      // the token must not pass as a bearer token.
+      return "The access token is DPoP-bound but its introspection answer names no key (cnf.jkt)";
+    }
     if (exp == Long.MIN_VALUE) {
       return "The access token has no expiry";
     }

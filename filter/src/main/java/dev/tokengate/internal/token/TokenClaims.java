@@ -94,7 +94,13 @@ final class TokenClaims {
       return Long.MIN_VALUE;
     }
     if (value instanceof Number seconds) {
-      return seconds.longValue() * 1000L;
+      try {
+        // Nimbus multiplies without a check; a time past ~292 million years would wrap to the far past, turning an
+        // absurd nbf into one long gone. Such a token is malformed.
+        return Math.multiplyExact(seconds.longValue(), 1000L);
+      } catch (ArithmeticException e) {
+        throw new ParseException("JSON object member with key " + name + " is out of range", 0);
+      }
     }
     throw new ParseException("Unexpected type of JSON object member with key " + name, 0);
   }

@@ -65,7 +65,15 @@ class TokenClaimsTest {
       assertThatThrownBy(() -> TokenClaims.of(payload)).isInstanceOf(ParseException.class);
       return;
     }
-    TokenClaims ours = TokenClaims.of(payload);
+    TokenClaims ours;
+    try {
+      ours = TokenClaims.of(payload);
+    } catch (ParseException e) {
+      // Stricter than Nimbus on purpose, and only here: a time whose milliseconds overflow a long (Nimbus wraps it).
+      assertThat(e.getMessage()).endsWith("is out of range");
+      assertThat(json).containsAnyOf("9223372036854775807", "1e300");
+      return;
+    }
     assertThat(ours.issuer()).isEqualTo(nimbus.getIssuer());
     assertThat(ours.subject()).isEqualTo(nimbus.getSubject());
     assertThat(ours.audience()).isEqualTo(nimbus.getAudience());
