@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokengate.support.CountingServlets;
 import dev.tokengate.support.Poll;
-import dev.tokengate.support.TestCertificates;
+import dev.tokengate.testing.TestCertificates;
 import dev.tokengate.support.TlsApiServer;
 import dev.tokengate.testing.TestIssuer;
 import jakarta.servlet.http.HttpServlet;

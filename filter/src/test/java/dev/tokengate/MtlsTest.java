@@ -1,14 +1,14 @@
 package dev.tokengate;
 
-import static dev.tokengate.support.TestCertificates.CLIENT_A;
-import static dev.tokengate.support.TestCertificates.CLIENT_B;
+import static dev.tokengate.testing.TestCertificates.CLIENT_A;
+import static dev.tokengate.testing.TestCertificates.CLIENT_B;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.ECKey;
 import dev.tokengate.support.CountingServlets;
 import dev.tokengate.support.DpopProof;
 import dev.tokengate.support.Poll;
-import dev.tokengate.support.TestCertificates;
+import dev.tokengate.testing.TestCertificates;
 import dev.tokengate.support.TlsApiServer;
 import dev.tokengate.testing.TestIssuer;
 import jakarta.servlet.http.HttpServlet;

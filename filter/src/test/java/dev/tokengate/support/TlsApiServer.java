@@ -1,5 +1,6 @@
 package dev.tokengate.support;
 
+import dev.tokengate.testing.TestCertificates;
 import dev.tokengate.TokenGateFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;

@@ -1,7 +1,8 @@
 package dev.tokengate.sample;
 
-import static dev.tokengate.sample.TestCertificates.CLIENT_A;
-import static dev.tokengate.sample.TestCertificates.CLIENT_B;
+import dev.tokengate.testing.TestCertificates;
+import static dev.tokengate.testing.TestCertificates.CLIENT_A;
+import static dev.tokengate.testing.TestCertificates.CLIENT_B;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokengate.sample.api.ApiApplication;

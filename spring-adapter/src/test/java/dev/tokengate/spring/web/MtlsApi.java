@@ -1,5 +1,6 @@
 package dev.tokengate.spring.web;
 
+import dev.tokengate.testing.TestCertificates;
 import dev.tokengate.testing.TestIssuer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

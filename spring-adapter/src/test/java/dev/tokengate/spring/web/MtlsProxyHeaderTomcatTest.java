@@ -1,5 +1,6 @@
 package dev.tokengate.spring.web;
 
+import dev.tokengate.testing.TestCertificates;
 import static dev.tokengate.spring.web.MtlsTomcatTest.NO_CERTIFICATE;
 import static dev.tokengate.spring.web.MtlsTomcatTest.OTHER_CERTIFICATE;
 import static dev.tokengate.spring.web.MtlsTomcatTest.assertAccepted;
@@ -7,8 +8,8 @@ import static dev.tokengate.spring.web.MtlsTomcatTest.assertRefused;
 import static dev.tokengate.spring.web.MtlsTomcatTest.boundTo;
 import static dev.tokengate.spring.web.MtlsTomcatTest.certificates;
 import static dev.tokengate.spring.web.MtlsTomcatTest.tls;
-import static dev.tokengate.spring.web.TestCertificates.CLIENT_A;
-import static dev.tokengate.spring.web.TestCertificates.CLIENT_B;
+import static dev.tokengate.testing.TestCertificates.CLIENT_A;
+import static dev.tokengate.testing.TestCertificates.CLIENT_B;
 
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,7 +1,8 @@
 package dev.tokengate.spring.web;
 
-import static dev.tokengate.spring.web.TestCertificates.CLIENT_A;
-import static dev.tokengate.spring.web.TestCertificates.CLIENT_B;
+import dev.tokengate.testing.TestCertificates;
+import static dev.tokengate.testing.TestCertificates.CLIENT_A;
+import static dev.tokengate.testing.TestCertificates.CLIENT_B;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokengate.testing.TestIssuer;

@@ -1,4 +1,4 @@
-package dev.tokengate.sample;
+package dev.tokengate.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,16 +21,25 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Self-signed EC certificates made at test time with the JDK's {@code keytool} (the JDK has no public API to make
- * certificates): a server certificate for 127.0.0.1 and two client certificates, {@code client-a} and {@code
- * client-b}, which the server trusts. Nothing is checked in; the key stores live in a temporary directory, deleted by
- * {@link #close()}. A copy of the filter module's test helper of the same name: test classes are not shared
- * between modules.
+ * Self-signed EC certificates for tests of certificate-bound tokens (RFC 8705), made at test time with the JDK's
+ * {@code keytool} (the JDK has no public API to make certificates): a server certificate for 127.0.0.1 and two client
+ * certificates, {@link #CLIENT_A} and {@link #CLIENT_B}, which the server trusts. Nothing needs checking in: the key
+ * stores live in a temporary directory, deleted by {@link #close()}. Valid for two days; not for production.
+ *
+ * <p>A token bound to a certificate carries its {@link #thumbprint(String)} as {@code cnf.x5t#S256}, e.g. {@code
+ * issuer.token().claim("cnf", Map.of("x5t#S256", certificates.thumbprint(TestCertificates.CLIENT_A)))}; a client
+ * presents the certificate with {@link #clientContext(String)}.
+ *
+ * @since 0.1.0
  */
 public final class TestCertificates implements AutoCloseable {
+  /** The password of every key store and key. */
   public static final String PASSWORD = "changeit";
+  /** The alias of the server's key and certificate (CN=127.0.0.1, SAN ip:127.0.0.1 and dns:localhost). */
   public static final String SERVER = "server";
+  /** The alias of the first client's key and certificate (CN=client-a). */
   public static final String CLIENT_A = "client-a";
+  /** The alias of the second client's key and certificate (CN=client-b). */
   public static final String CLIENT_B = "client-b";
 
   private final Path directory;
@@ -45,7 +54,11 @@ public final class TestCertificates implements AutoCloseable {
     this.clientB = load(CLIENT_B);
   }
 
-  /** Makes the three key pairs (three keytool runs, in parallel). */
+  /**
+   * Makes the three key pairs (three keytool runs, in parallel).
+   *
+   * @return the certificates; close them to delete their temporary directory
+   */
   public static TestCertificates create() {
     try {
       Path directory = Files.createTempDirectory("tokengate-mtls");
@@ -87,22 +100,38 @@ public final class TestCertificates implements AutoCloseable {
     return store;
   }
 
-  /** The server's key store: its key and certificate under {@link #SERVER}. */
+  /**
+   * The server's key store: its key and certificate under {@link #SERVER}.
+   *
+   * @return the key store
+   */
   public KeyStore serverKeyStore() {
     return server;
   }
 
-  /** The server's key store file (PKCS12, password {@link #PASSWORD}). */
+  /**
+   * The server's key store file, e.g. for {@code server.ssl.key-store}.
+   *
+   * @return the PKCS12 file, password {@link #PASSWORD}
+   */
   public Path serverKeyStoreFile() {
     return directory.resolve(SERVER + ".p12");
   }
 
-  /** What the server trusts: both client certificates. */
+  /**
+   * What the server trusts: both client certificates.
+   *
+   * @return the trust store
+   */
   public KeyStore serverTrustStore() {
     return trustStore(CLIENT_A, CLIENT_B);
   }
 
-  /** {@link #serverTrustStore()} written to a PKCS12 file (password {@link #PASSWORD}). */
+  /**
+   * {@link #serverTrustStore()} written to a file, e.g. for {@code server.ssl.trust-store}.
+   *
+   * @return the PKCS12 file, password {@link #PASSWORD}
+   */
   public Path serverTrustStoreFile() {
     Path file = directory.resolve("server-trust.p12");
     try (var out = Files.newOutputStream(file)) {
@@ -113,6 +142,12 @@ public final class TestCertificates implements AutoCloseable {
     return file;
   }
 
+  /**
+   * The certificate of {@code alias}.
+   *
+   * @param alias {@link #SERVER}, {@link #CLIENT_A} or {@link #CLIENT_B}
+   * @return its certificate
+   */
   public X509Certificate certificate(String alias) {
     try {
       return (X509Certificate) store(alias).getCertificate(alias);
@@ -121,7 +156,12 @@ public final class TestCertificates implements AutoCloseable {
     }
   }
 
-  /** The RFC 8705 thumbprint, computed here independently: base64url of the SHA-256 of the DER. */
+  /**
+   * The RFC 8705 thumbprint of a certificate: base64url of the SHA-256 of its DER, what {@code cnf.x5t#S256} holds.
+   *
+   * @param alias whose certificate
+   * @return the thumbprint
+   */
   public String thumbprint(String alias) {
     try {
       return Base64.getUrlEncoder().withoutPadding()
@@ -131,7 +171,12 @@ public final class TestCertificates implements AutoCloseable {
     }
   }
 
-  /** The PEM of a certificate, with a new line every 64 characters, as nginx forwards it before escaping. */
+  /**
+   * The PEM of a certificate, with a new line every 64 characters, as nginx forwards it before escaping.
+   *
+   * @param alias whose certificate
+   * @return the PEM
+   */
   public String pem(String alias) {
     try {
       return "-----BEGIN CERTIFICATE-----\n"
@@ -143,12 +188,22 @@ public final class TestCertificates implements AutoCloseable {
     }
   }
 
-  /** nginx's {@code $ssl_client_escaped_cert}: the PEM, URL-encoded (spaces as %20, + as %2B, new lines as %0A). */
+  /**
+   * nginx's {@code $ssl_client_escaped_cert}: the PEM, URL-encoded (spaces as %20, + as %2B, new lines as %0A).
+   *
+   * @param alias whose certificate
+   * @return the header value a TLS-terminating nginx would forward
+   */
   public String escapedPem(String alias) {
     return URLEncoder.encode(pem(alias), StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** RFC 9440's {@code Client-Cert}: the base64 DER between colons. */
+  /**
+   * RFC 9440's {@code Client-Cert}: the base64 DER between colons.
+   *
+   * @param alias whose certificate
+   * @return the header value
+   */
   public String rfc9440(String alias) {
     try {
       return ":" + Base64.getEncoder().encodeToString(certificate(alias).getEncoded()) + ":";
@@ -157,7 +212,13 @@ public final class TestCertificates implements AutoCloseable {
     }
   }
 
-  /** A client context presenting {@code alias}'s certificate ({@code null}: none) and trusting the server's. */
+  /**
+   * A client TLS context presenting {@code alias}'s certificate and trusting the server's, e.g. for {@code
+   * HttpClient.newBuilder().sslContext(...)}.
+   *
+   * @param alias the client's certificate, {@code null} for none
+   * @return the context
+   */
   public SSLContext clientContext(String alias) {
     try {
       TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -198,6 +259,7 @@ public final class TestCertificates implements AutoCloseable {
     }
   }
 
+  /** Deletes the temporary directory holding the key stores. */
   @Override
   public void close() {
     try (Stream<Path> files = Files.walk(directory)) {
