@@ -2,7 +2,9 @@
 // client-credentials tokens for one resource server and answers RFC 7662 introspection, signed (RFC 9701) when the
 // caller asks for application/token-introspection+jwt.
 //
-//   node server.mjs [port]     (or PORT=...; default 0, a free port)
+//   node server.mjs [port] [--unsigned]     (or PORT=...; default 0, a free port)
+//
+// --unsigned turns RFC 9701 off: every introspection answer is plain JSON, whatever the caller asks for.
 //
 // Prints one line on stdout once it listens: {"issuer":"http://127.0.0.1:<port>"}. Everything else goes to stderr.
 // The clients, the resource and the scopes are constants that the test repeats.
@@ -18,7 +20,9 @@ const API_CLIENT = { id: 'orders-api', secret: 'orders-api-secret' };
 // The caller: a service that obtains tokens for the API with client_credentials.
 const CALLER = { id: 'orders-service', secret: 'orders-service-secret' };
 
-const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
+const args = process.argv.slice(2);
+const unsigned = args.includes('--unsigned');
+const port = Number(args.find((arg) => !arg.startsWith('--')) ?? process.env.PORT ?? 0);
 const http = createServer();
 await new Promise((resolve, reject) => {
   http.once('error', reject);
@@ -51,7 +55,7 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
       // RFC 9701: answers to this client are signed when it asks for them with Accept.
-      introspection_signed_response_alg: 'RS256',
+      ...(unsigned ? {} : { introspection_signed_response_alg: 'RS256' }),
     },
   ],
   scopes: RESOURCE_SCOPES.split(' '),
@@ -68,7 +72,7 @@ const provider = new Provider(issuer, {
       // A resource server may learn about the tokens issued for it, and nothing else.
       allowedPolicy: async (ctx, client, token) => client.clientId === API_CLIENT.id && token.aud === RESOURCE,
     },
-    jwtIntrospection: { enabled: true },
+    jwtIntrospection: { enabled: !unsigned },
     resourceIndicators: {
       enabled: true,
       // A token request without a resource parameter is for this API.
