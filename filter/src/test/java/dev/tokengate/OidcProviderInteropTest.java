@@ -8,13 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tokengate.support.ApiServer;
 import dev.tokengate.support.CountingServlets;
 import dev.tokengate.support.OidcProviderProcess;
+import com.nimbusds.jose.util.Base64URL;
 import dev.tokengate.testing.MutableClock;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +28,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -230,6 +238,83 @@ class OidcProviderInteropTest {
       assertThat(plain.statusCode()).isEqualTo(200);
       assertThat(plain.body()).isEqualTo("client=" + OidcProviderProcess.CALLER_ID + " issuer=" + unsigned.issuer()
           + " scopes=[orders:read] audiences=[" + RESOURCE + "]");
+    }
+  }
+
+  @Test
+  void signedAnswer_throughAFaithfulProxy_isAccepted() throws Exception {
+    assertThat(throughProxy(false).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void signedAnswer_tamperedOnTheWay_isRefused() throws Exception {
+    assertUnavailable(throughProxy(true));
+    assertThat(validator.introspectionHealth().get(0).lastError()).hasValueSatisfying(error ->
+        assertThat(error).contains("does not verify with the issuer's keys"));
+  }
+
+  /**
+   * A call whose introspection goes through a proxy on the path to the provider that, when {@code tamper}, rewrites
+   * the signed answer's payload (another client id) and keeps its signature.
+   */
+  private HttpResponse<String> throughProxy(boolean tamper) throws Exception {
+    Server proxy = new Server();
+    ServerConnector connector = new ServerConnector(proxy);
+    connector.setHost("127.0.0.1");
+    proxy.addConnector(connector);
+    ServletContextHandler context = new ServletContextHandler("/");
+    context.addServlet(new ServletHolder(new TamperingProxy(provider.issuer() + "/token/introspection", tamper)),
+        "/*");
+    proxy.setHandler(context);
+    proxy.start();
+    try {
+      URI endpoint = URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/introspect");
+      start(provider, true, builder -> builder.introspection(Introspection.withClient(API_CLIENT_ID, API_CLIENT_SECRET)
+          .withEndpoint(endpoint).withSignedResponseRequired(true)));
+      return api.get("/caller/me", provider.token("orders:read"));
+    } finally {
+      proxy.stop();
+    }
+  }
+
+  /** Forwards an introspection request to the provider; optionally rewrites the signed answer's payload. */
+  private static final class TamperingProxy extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private final transient HttpClient client = HttpClient.newHttpClient();
+    private final String target;
+    private final boolean tamper;
+
+    TamperingProxy(String target, boolean tamper) {
+      this.target = target;
+      this.tamper = tamper;
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+      HttpRequest forward = HttpRequest.newBuilder(URI.create(target))
+          .header("Content-Type", request.getContentType())
+          .header("Accept", request.getHeader("Accept"))
+          .header("Authorization", request.getHeader("Authorization"))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(request.getInputStream().readAllBytes()))
+          .build();
+      HttpResponse<String> answer;
+      try {
+        answer = client.send(forward, HttpResponse.BodyHandlers.ofString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      String body = answer.body();
+      String[] parts = body.split("\\.");
+      if (tamper && parts.length == 3) {
+        String payload = new Base64URL(parts[1]).decodeToString();
+        assertThat(payload).contains("\"client_id\":\"orders-service\"");
+        String forged = payload.replace("\"client_id\":\"orders-service\"", "\"client_id\":\"admin-service\"");
+        body = parts[0] + "." + Base64URL.encode(forged.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+      }
+      response.setStatus(answer.statusCode());
+      response.setContentType(answer.headers().firstValue("Content-Type").orElse("application/json"));
+      response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
     }
   }
 }
