@@ -1,6 +1,6 @@
 package dev.tokengate.internal.introspection;
 
-import java.io.ByteArrayOutputStream;
+import dev.tokengate.internal.jwks.CappedBody;
 import java.net.ConnectException;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -9,14 +9,10 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -73,7 +69,7 @@ final class IntrospectionHttp implements AutoCloseable {
     if (current == null) {
       return CompletableFuture.failedFuture(new IntrospectionFailure("the validator is closed"));
     }
-    CappedBody body = new CappedBody(uri, maxBytes);
+    CappedBody body = new CappedBody(uri, maxBytes, IntrospectionFailure::new);
     CompletableFuture<HttpResponse<byte[]>> exchange;
     try {
       exchange = current.sendAsync(request.timeout(total).build(), info -> {
@@ -138,78 +134,6 @@ final class IntrospectionHttp implements AutoCloseable {
       closing.getClass().getMethod("shutdownNow").invoke(closing);
     } catch (ReflectiveOperationException | RuntimeException e) {
       // JDK 17: no shutdown method; the client's selector thread ends once it is unreachable.
-    }
-  }
-
-  /** Collects a body up to the cap; cancelling its subscription closes the connection. */
-  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final URI uri;
-    private final int maxBytes;
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private volatile Flow.Subscription subscription;
-    private volatile IntrospectionFailure refused;
-    private volatile boolean cancelled;
-
-    CappedBody(URI uri, int maxBytes) {
-      this.uri = uri;
-      this.maxBytes = maxBytes;
-    }
-
-    void refuse(IntrospectionFailure reason) {
-      refused = reason;
-    }
-
-    void cancel() {
-      cancelled = true;
-      Flow.Subscription current = subscription;
-      if (current != null) {
-        current.cancel();
-      }
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      this.subscription = subscription;
-      if (refused != null) {
-        subscription.cancel();
-        result.completeExceptionally(refused);
-      } else if (cancelled) {
-        subscription.cancel();
-      } else {
-        subscription.request(1);
-      }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      for (ByteBuffer buffer : buffers) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        out.write(bytes, 0, bytes.length);
-      }
-      if (out.size() > maxBytes) {
-        subscription.cancel();
-        result.completeExceptionally(
-            new IntrospectionFailure(uri + " sent more than the limit of " + maxBytes + " bytes"));
-        return;
-      }
-      subscription.request(1);
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      result.completeExceptionally(throwable);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(out.toByteArray());
     }
   }
 }

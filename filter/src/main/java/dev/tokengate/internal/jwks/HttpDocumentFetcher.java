@@ -1,6 +1,5 @@
 package dev.tokengate.internal.jwks;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -11,17 +10,13 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -130,7 +125,7 @@ public final class HttpDocumentFetcher implements AutoCloseable {
     if (current == null) {
       throw new IOException("the validator is closed; " + uri + " is not fetched");
     }
-    CappedBody body = new CappedBody(uri, maxBytes);
+    CappedBody body = new CappedBody(uri, maxBytes, IOException::new);
     CompletableFuture<HttpResponse<byte[]>> exchange = current.sendAsync(request, info -> {
       long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
       if (info.statusCode() == 200 && declared > maxBytes) {
@@ -225,79 +220,5 @@ public final class HttpDocumentFetcher implements AutoCloseable {
       return uri.getPort();
     }
     return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-  }
-
-  /**
-   * Collects a body up to the size cap; cancelling its subscription (over the cap, or when the caller's deadline
-   * passed) closes the connection.
-   */
-  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final URI uri;
-    private final int maxBytes;
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private volatile Flow.Subscription subscription;
-    private volatile IOException refused;
-    private volatile boolean cancelled;
-
-    CappedBody(URI uri, int maxBytes) {
-      this.uri = uri;
-      this.maxBytes = maxBytes;
-    }
-
-    void refuse(IOException reason) {
-      refused = reason;
-    }
-
-    void cancel() {
-      cancelled = true;
-      Flow.Subscription current = subscription;
-      if (current != null) {
-        current.cancel();
-      }
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      this.subscription = subscription;
-      if (refused != null) {
-        subscription.cancel();
-        result.completeExceptionally(refused);
-      } else if (cancelled) {
-        subscription.cancel();
-      } else {
-        subscription.request(1);
-      }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      for (ByteBuffer buffer : buffers) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        out.write(bytes, 0, bytes.length);
-      }
-      if (out.size() > maxBytes) {
-        subscription.cancel();
-        result.completeExceptionally(new IOException(uri + " sent more than the limit of " + maxBytes + " bytes"));
-        return;
-      }
-      subscription.request(1);
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      result.completeExceptionally(throwable);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(out.toByteArray());
-    }
   }
 }
