@@ -294,8 +294,11 @@ class MtlsTest {
       String der = certificates.rfc9440(CLIENT_A);
       String value = switch (kind) {
         case "garbage" -> "hello";
-        // A form-decoder's reading of the escaped PEM (the '+' of base64 would become spaces).
-        case "plus-as-space" -> escaped.replace("%2B", " ");
+        // A form-decoder's reading of the escaped PEM (the '+' of base64 would become spaces). A fresh certificate's
+        // base64 has no '+' about one time in twenty: then a space stands in for its first base64 character after
+        // "MII", as a '+' there would read.
+        case "plus-as-space" -> escaped.contains("%2B") ? escaped.replace("%2B", " ")
+            : escaped.replaceFirst("MII", "MI ");
         case "unescaped-newline-form" -> pem.replace("\n", "\\n");
         case "bad-percent" -> escaped.replace("%0A", "%0G");
         case "truncated-der" -> ":" + der.substring(1, 41) + ":";

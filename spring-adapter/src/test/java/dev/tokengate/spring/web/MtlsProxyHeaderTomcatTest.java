@@ -75,7 +75,11 @@ class MtlsProxyHeaderTomcatTest {
   @Test
   void malformedHeader_is401() {
     String token = boundTo(CLIENT_A);
-    for (String value : new String[] {"hello", certificates.escapedPem(CLIENT_A).replace("%2B", " "),
+    String escaped = certificates.escapedPem(CLIENT_A);
+    // A form-decoder's reading ('+' as space); a fresh certificate's base64 has no '+' about one time in twenty, and
+    // then a space stands in for a base64 character, as a '+' there would read.
+    String plusAsSpace = escaped.contains("%2B") ? escaped.replace("%2B", " ") : escaped.replaceFirst("MII", "MI ");
+    for (String value : new String[] {"hello", plusAsSpace,
         certificates.rfc9440(CLIENT_A).substring(1), ":AAAA:"}) {
       assertRefused(plain(token, "X-Client-Cert", value), token, "The forwarded TLS client certificate is malformed");
     }
