@@ -344,6 +344,37 @@ class IntrospectionTest {
     }
 
     @Test
+    void noLogLine_namesTheToken_whateverTheEndpointDoes() {
+      ch.qos.logback.classic.Logger log =
+          (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.tokengate");
+      ch.qos.logback.classic.Level level = log.getLevel();
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+          new ch.qos.logback.core.read.ListAppender<>();
+      events.start();
+      log.addAppender(events);
+      log.setLevel(ch.qos.logback.classic.Level.DEBUG);
+      try {
+        start();
+        endpoint.fault(Fault.STATUS_500);
+        assertUnavailable(api.get("/files/a", OPAQUE));
+        endpoint.fault(Fault.HTML_200);
+        assertUnavailable(api.get("/files/a", OPAQUE + "-2"));
+        endpoint.stop();
+        assertUnavailable(api.get("/files/a", OPAQUE + "-3"));
+      } finally {
+        log.detachAppender(events);
+        log.setLevel(level);
+      }
+      assertThat(events.list).as("the failures were logged").isNotEmpty();
+      assertThat(events.list).allSatisfy(event -> {
+        assertThat(event.getFormattedMessage()).doesNotContain(OPAQUE);
+        if (event.getThrowableProxy() != null) {
+          assertThat(event.getThrowableProxy().getMessage()).doesNotContain(OPAQUE);
+        }
+      });
+    }
+
+    @Test
     void slowEndpoint_is503_withinTheDeadline() {
       start(builder -> builder.introspectionReadTimeout(Duration.ofMillis(300)));
       endpoint.hold();
