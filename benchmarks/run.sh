@@ -3,14 +3,13 @@
 # e2e-spring.sh (the Spring Boot comparison) and e2e-dpop.sh (DPoP against Bearer) on the first; then the JMH run on every JDK and the cache-memory
 # measurement, and writes one BENCHMARKS.md at the repository root with every JDK's figures and issue 14's targets.
 # BenchmarkMain also runs IntrospectionBenchmarks (issue 17, opaque tokens) on the first JDK and appends its rows.
-# Takes about 20-25 minutes for two JDKs on 2 cores (estimated from its parts, not timed whole), plus about 2 minutes
-# for the DPoP figures (e2e-dpop.sh and DpopBenchmarks on the first JDK; also estimated). Loopback only.
+# Takes about 35 minutes for two JDKs on 2 cores (the Spring scripts' long warm-ups are most of it). Loopback only.
 #
 # Usage: benchmarks/run.sh [--no-e2e | --reuse-e2e]   (--reuse-e2e keeps the last results of both scripts)
 # JDKs: BENCH_JDKS="17=/usr/lib/jvm/java-17-openjdk-amd64 25=/usr/lib/jvm/temurin-25-jdk-amd64" (the default: those
 #   of the two that are installed; the first also runs the 2-thread rows and the Spring comparison).
-# JMH settings: -Dbench.forks, -Dbench.warmups, -Dbench.iterations, -Dbench.seconds via BENCH_OPTS, e.g.
-#   BENCH_OPTS="-Dbench.iterations=10" benchmarks/run.sh
+# JMH settings: -Dbench.forks, -Dbench.warmups, -Dbench.iterations, -Dbench.seconds via BENCH_OPTS (default
+#   "-Dbench.iterations=8"), e.g. BENCH_OPTS="-Dbench.iterations=10" benchmarks/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,9 +41,16 @@ case "${1:-}" in
     ;;
 esac
 
+# A cool-down between the wrk scripts and JMH: a server or wrk still exiting, or the kernel's socket clean-up, must
+# not fall into the first JMH iterations (the load average is printed in BENCHMARKS.md either way).
+for _ in $(seq 1 12); do
+  if awk '{exit !($1 < 1.0)}' /proc/loadavg; then break; fi
+  sleep 5
+done
 JDK_LIST=$(IFS=,; echo "${JDKS[*]}")
+# 8 measured iterations instead of JMH's 5 here: on this 2-core machine the errors of 5 were ±15-30 %.
 # shellcheck disable=SC2086
-"$FIRST_HOME/bin/java" ${BENCH_OPTS:-} -Dbench.jdks="$JDK_LIST" \
+"$FIRST_HOME/bin/java" ${BENCH_OPTS:--Dbench.iterations=8} -Dbench.jdks="$JDK_LIST" \
   -Dbench.tokengate.fixture="$PWD/benchmarks/target/bench-fixture.properties" \
   -Dbench.output=BENCHMARKS.md -Dbench.e2e.dir=benchmarks/target -Dbench.raw=benchmarks/target \
   -jar benchmarks/target/benchmarks.jar

@@ -37,7 +37,7 @@ public final class BenchmarkMain {
   /** The benchmarks worth a second thread: the RS256 comparison (the firewall and other algorithms are 1-thread). */
   static final String TWO_THREAD_INCLUDE = ValidationBenchmarks.class.getName()
       + ".(floorSignatureVerify|floorSignatureVerifyFromToken|tokengateFirstSeen|tokengateRepeated"
-      + "|concurrentHashMapLookup|springNimbusJwtDecoder|nimbusDefaultJwtProcessor|auth0JavaJwt|jose4jJwtConsumer)$";
+      + "|concurrentHashMapLookup|freshTokenEquals|springNimbusJwtDecoder|nimbusDefaultJwtProcessor|auth0JavaJwt|jose4jJwtConsumer)$";
 
   private BenchmarkMain() {}
 

@@ -42,13 +42,19 @@ public class SpringEndToEndServer {
   static final String TOKENGATE = "tokengate";
   /** Spring Security's resource server with tokengate's JwtDecoder (the starter's, tokengate.filter.enabled=false). */
   static final String TOKENGATE_DECODER = "tokengate-decoder";
+  /**
+   * Spring Security's resource server with a decoder that does no work: each benchmark token's {@link Jwt} is built at
+   * start-up and found again by a map lookup. What the same chain costs around any decoder, so its requests/s are the
+   * most that any decoder, tokengate's included, can reach behind {@code oauth2ResourceServer(jwt)}.
+   */
+  static final String CEILING = "spring-security-ceiling";
 
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : TOKENGATE;
     Path dir = Path.of(args.length > 1 ? args[1] : "benchmarks/target/e2e-spring");
     Fixture fixture = EndToEndServer.prepare(dir, "SpringEndToEndServer", 300);
 
-    SpringApplication app = start(mode, fixture.jwksUri());
+    SpringApplication app = start(mode, fixture.jwksUri(), dir);
     app.addListeners((WebServerInitializedEvent event) -> {
       try {
         Files.writeString(dir.resolve("port"), Integer.toString(event.getWebServer().getPort()));
@@ -61,6 +67,11 @@ public class SpringEndToEndServer {
 
   /** The application for {@code mode}, listening on a free loopback port, not yet run. */
   static SpringApplication start(String mode, String jwksUri) {
+    return start(mode, jwksUri, null);
+  }
+
+  /** {@link #start(String, String)}; {@code dir} holds the token files, which the ceiling's decoder reads. */
+  static SpringApplication start(String mode, String jwksUri, Path dir) {
     SpringApplication app = new SpringApplication(SpringEndToEndServer.class);
     Map<String, Object> properties = new java.util.HashMap<>(Map.of(
         "server.address", "127.0.0.1",
@@ -68,6 +79,9 @@ public class SpringEndToEndServer {
         "bench.jwks-uri", jwksUri,
         "logging.level.root", "WARN",
         "spring.main.banner-mode", "off"));
+    if (dir != null) {
+      properties.put("bench.dir", dir.toAbsolutePath().toString());
+    }
     switch (mode) {
       case TOKENGATE -> {
         properties.put("tokengate.issuer", Fixture.ISSUER);
@@ -75,6 +89,7 @@ public class SpringEndToEndServer {
         properties.put("tokengate.audiences", Fixture.AUDIENCE);
       }
       case SPRING_SECURITY -> app.setAdditionalProfiles(SPRING_SECURITY);
+      case CEILING -> app.setAdditionalProfiles(CEILING);
       case TOKENGATE_DECODER -> {
         properties.put("tokengate.issuer", Fixture.ISSUER);
         properties.put("tokengate.jwks-uri", jwksUri);
@@ -83,11 +98,12 @@ public class SpringEndToEndServer {
         app.setAdditionalProfiles(TOKENGATE_DECODER);
       }
       default -> throw new IllegalArgumentException(
-          "mode must be tokengate, tokengate-decoder or spring-security, not " + mode);
+          "mode must be tokengate, tokengate-decoder, spring-security or spring-security-ceiling, not " + mode);
     }
     app.setDefaultProperties(properties);
     return app;
   }
+
 
   /** The endpoint both configurations protect; the same body as the plain Jetty benchmark's. */
   @RestController
@@ -103,7 +119,7 @@ public class SpringEndToEndServer {
    * bearer JWT, no session, the default validators (expiry with 60 s skew, not-before) plus issuer and audience.
    */
   @Configuration(proxyBeanMethods = false)
-  @Profile({SPRING_SECURITY, TOKENGATE_DECODER})
+  @Profile({SPRING_SECURITY, TOKENGATE_DECODER, CEILING})
   @EnableWebSecurity
   static class ResourceServer {
     @Bean
@@ -131,6 +147,42 @@ public class SpringEndToEndServer {
       decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
           JwtValidators.createDefaultWithIssuer(Fixture.ISSUER), audience));
       return decoder;
+    }
+  }
+
+  /**
+   * The ceiling's decoder: the {@link Jwt} of each benchmark token (the repeated one and set A), made once at start-up
+   * exactly as Spring's decoder converts claims, then answered by a map lookup; any other token is refused. It checks
+   * nothing, so it is a measuring device only: what Spring Security's chain costs with a decoder that costs nothing.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @Profile(CEILING)
+  static class CeilingDecoder {
+    @Bean
+    JwtDecoder jwtDecoder(org.springframework.core.env.Environment environment) throws Exception {
+      Path dir = Path.of(environment.getRequiredProperty("bench.dir"));
+      org.springframework.core.convert.converter.Converter<Map<String, Object>, Map<String, Object>> claims =
+          org.springframework.security.oauth2.jwt.MappedJwtClaimSetConverter.withDefaults(Map.of());
+      Map<String, Jwt> jwts = new java.util.HashMap<>();
+      for (String file : new String[] {"token.txt", "tokens-a.txt"}) {
+        for (String token : Files.readAllLines(dir.resolve(file))) {
+          if (token.isBlank()) {
+            continue;
+          }
+          com.nimbusds.jwt.SignedJWT parsed = com.nimbusds.jwt.SignedJWT.parse(token);
+          Map<String, Object> header = parsed.getHeader().toJSONObject();
+          Map<String, Object> converted = claims.convert(parsed.getJWTClaimsSet().toJSONObject());
+          jwts.put(token, Jwt.withTokenValue(token).headers(h -> h.putAll(header)).claims(c -> c.putAll(converted))
+              .build());
+        }
+      }
+      return token -> {
+        Jwt jwt = jwts.get(token);
+        if (jwt == null) {
+          throw new org.springframework.security.oauth2.jwt.BadJwtException("not one of the benchmark's tokens");
+        }
+        return jwt;
+      };
     }
   }
 }

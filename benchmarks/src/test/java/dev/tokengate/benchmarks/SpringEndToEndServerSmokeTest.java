@@ -6,15 +6,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Both protections of the Spring Boot benchmark endpoint answer as a resource server must before e2e-spring.sh
- * measures them: the fixture's token passes, a tampered or missing token is refused with 401.
+ * Every protection of the Spring Boot benchmark endpoint answers as a resource server must before e2e-spring.sh and
+ * e2e-spring-security.sh measure it: the fixture's token passes, a tampered or missing token is refused with 401
+ * (the ceiling's do-nothing decoder too: it knows the benchmark's tokens only).
  */
 class SpringEndToEndServerSmokeTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -26,10 +30,13 @@ class SpringEndToEndServerSmokeTest {
 
   @ParameterizedTest
   @ValueSource(strings = {SpringEndToEndServer.TOKENGATE, SpringEndToEndServer.TOKENGATE_DECODER,
-      SpringEndToEndServer.SPRING_SECURITY})
-  void validTokenPasses_tamperedOrMissingTokenIsRefused(String mode) throws Exception {
+      SpringEndToEndServer.SPRING_SECURITY, SpringEndToEndServer.CEILING})
+  void validTokenPasses_tamperedOrMissingTokenIsRefused(String mode, @TempDir Path dir) throws Exception {
     Fixture fixture = Fixture.get();
-    try (ConfigurableApplicationContext context = SpringEndToEndServer.start(mode, fixture.jwksUri()).run()) {
+    // The ceiling's decoder knows the tokens of these files only.
+    Files.writeString(dir.resolve("token.txt"), fixture.token("RS256") + "\n");
+    Files.writeString(dir.resolve("tokens-a.txt"), "");
+    try (ConfigurableApplicationContext context = SpringEndToEndServer.start(mode, fixture.jwksUri(), dir).run()) {
       URI hello = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port")
           + "/hello");
 
