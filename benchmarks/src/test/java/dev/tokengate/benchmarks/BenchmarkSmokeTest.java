@@ -51,7 +51,7 @@ class BenchmarkSmokeTest {
         "floorSignatureVerifyFromToken:PS256",
         "tokengateFirstSeen:RS256", "tokengateFirstSeen:ES256", "tokengateFirstSeen:PS256",
         "tokengateRepeated:RS256",
-        "concurrentHashMapLookup",
+        "concurrentHashMapLookup", "freshTokenEquals",
         "requestFirewall:plain", "requestFirewall:encoded",
         "springNimbusJwtDecoder:RS256",
         "nimbusDefaultJwtProcessor:RS256",
