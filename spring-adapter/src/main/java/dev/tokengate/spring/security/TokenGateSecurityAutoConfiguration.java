@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import dev.tokengate.spring.ResourceServerChecks;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -57,6 +58,18 @@ public final class TokenGateSecurityAutoConfiguration {
     JwtDecoder tokenGateJwtDecoder(TokenValidator validator,
         ObjectProvider<dev.tokengate.spi.ValidationListener> listeners) {
       return new TokenGateJwtDecoder(validator, new ListenerChain(listeners.orderedStream().toList()));
+    }
+
+    /**
+     * The bearer token found as tokengate's filter finds it (one {@code Authorization} header only, no regular
+     * expression): see {@link TokenGateBearerTokenResolver}. {@code oauth2ResourceServer()} takes it when its DSL sets
+     * no resolver ({@code bearerTokenResolver(…)}) or converter; a {@link BearerTokenResolver} bean of the
+     * application's own replaces it.
+     */
+    @Bean
+    @ConditionalOnMissingBean(BearerTokenResolver.class)
+    BearerTokenResolver tokenGateBearerTokenResolver() {
+      return new TokenGateBearerTokenResolver();
     }
 
     @Bean

@@ -30,12 +30,24 @@ public final class RawHttp {
   }
 
   public Response send(String method, String target, String token) {
+    return send(method, target, token == null ? java.util.List.of() : java.util.List.of("Authorization: Bearer " + token));
+  }
+
+  /**
+   * The answer to {@code GET target} with these header lines, each sent as written (ISO-8859-1), in order: two
+   * {@code Authorization} lines, a tab or a double space, which {@code java.net.http} would refuse or merge.
+   */
+  public Response getWithHeaders(String target, String... headerLines) {
+    return send("GET", target, java.util.List.of(headerLines));
+  }
+
+  private Response send(String method, String target, java.util.List<String> headerLines) {
     StringBuilder request = new StringBuilder()
         .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
         .append("Host: 127.0.0.1:").append(port).append("\r\n")
         .append("Connection: close\r\n");
-    if (token != null) {
-      request.append("Authorization: Bearer ").append(token).append("\r\n");
+    for (String line : headerLines) {
+      request.append(line).append("\r\n");
     }
     request.append("\r\n");
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
