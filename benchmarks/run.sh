@@ -3,7 +3,7 @@
 # e2e-spring.sh (the Spring Boot comparison) and e2e-dpop.sh (DPoP against Bearer) on the first; then the JMH run on every JDK and the cache-memory
 # measurement, and writes one BENCHMARKS.md at the repository root with every JDK's figures and issue 14's targets.
 # BenchmarkMain also runs IntrospectionBenchmarks (issue 17, opaque tokens) on the first JDK and appends its rows.
-# Takes about 35 minutes for two JDKs on 2 cores (the Spring scripts' long warm-ups are most of it). Loopback only.
+# Takes about 45 minutes for two JDKs on 2 cores (the Spring scripts' long warm-ups are most of it). Loopback only.
 #
 # Usage: benchmarks/run.sh [--no-e2e | --reuse-e2e]   (--reuse-e2e keeps the last results of both scripts)
 # JDKs: BENCH_JDKS="17=/usr/lib/jvm/java-17-openjdk-amd64 25=/usr/lib/jvm/temurin-25-jdk-amd64" (the default: those
@@ -43,12 +43,14 @@ esac
 
 # A cool-down between the wrk scripts and JMH: a server or wrk still exiting, or the kernel's socket clean-up, must
 # not fall into the first JMH iterations (the load average is printed in BENCHMARKS.md either way).
-for _ in $(seq 1 12); do
+for _ in $(seq 1 24); do
   if awk '{exit !($1 < 1.0)}' /proc/loadavg; then break; fi
   sleep 5
 done
+echo "Load before JMH: $(cut -d' ' -f1-3 /proc/loadavg)"
 JDK_LIST=$(IFS=,; echo "${JDKS[*]}")
-# 8 measured iterations instead of JMH's 5 here: on this 2-core machine the errors of 5 were ±15-30 %.
+# 8 measured iterations instead of JMH's 5 here: on this 2-core machine the errors of 5 were ±15-30 %. (Setting
+# BENCH_OPTS replaces this default: add -Dbench.iterations=8 to it to keep it.)
 # shellcheck disable=SC2086
 "$FIRST_HOME/bin/java" ${BENCH_OPTS:--Dbench.iterations=8} -Dbench.jdks="$JDK_LIST" \
   -Dbench.tokengate.fixture="$PWD/benchmarks/target/bench-fixture.properties" \

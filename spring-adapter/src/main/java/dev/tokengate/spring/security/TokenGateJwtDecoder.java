@@ -59,8 +59,8 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
    */
   private final Cache<ClientPrincipal, Jwt> jwts;
   /** Parsed headers by their exact base64url text; see {@link #header}. */
-  private final Map<String, Map<String, Object>> headers = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final int MAX_HEADERS = 16;
+  private final Cache<String, Map<String, Object>> headers =
+      Caffeine.newBuilder().maximumSize(16).executor(Runnable::run).build();
 
   /** Creates a decoder that validates with {@code validator}; the caller keeps closing it. */
   public TokenGateJwtDecoder(TokenValidator validator) {
@@ -168,25 +168,42 @@ public final class TokenGateJwtDecoder implements JwtDecoder {
   /**
    * The header of a validated token, parsed by Nimbus once per distinct header text: an issuer's tokens share a few
    * headers (one per signing key), and a token the validator's hot tier does not hold gets a new {@link Jwt}, of
-   * whose making the header parse was about a sixth (allocation profile of 10,000 tokens in rotation). Only headers of tokens the validator accepted get here, so forged tokens
-   * cannot fill the map; past {@value #MAX_HEADERS} (keys rotated many times) a header is parsed without being kept.
+   * whose making the header parse was about a sixth (allocation profile of 10,000 tokens in rotation). Only headers
+   * of tokens the validator accepted get here, so forged tokens cannot fill the cache, which keeps the 16 most used.
    */
   private Map<String, Object> header(String encoded) {
-    Map<String, Object> header = headers.get(encoded);
-    if (header != null) {
-      return header;
-    }
+    return headers.get(encoded, TokenGateJwtDecoder::parseHeader);
+  }
+
+  /**
+   * A header parsed by Nimbus, immutable all the way down: its map is shared by the {@link Jwt}s of every token with
+   * this header, so a nested member ({@code jwk}, {@code x5c}, a custom object) that one caller changed would change
+   * for all. JSON {@code null} members are kept, as Spring's {@code Jwt} has always been given them.
+   */
+  private static Map<String, Object> parseHeader(String encoded) {
     try {
-      // Not Map.copyOf: a header member may be JSON null, which Spring's Jwt has always been given as it is.
-      header = java.util.Collections.unmodifiableMap(
-          new java.util.LinkedHashMap<>(JWSHeader.parse(new Base64URL(encoded)).toJSONObject()));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> header =
+          (Map<String, Object>) immutable(JWSHeader.parse(new Base64URL(encoded)).toJSONObject());
+      return header;
     } catch (ParseException | RuntimeException e) {
       throw new BadJwtException("The access token is malformed");
     }
-    if (headers.size() < MAX_HEADERS) {
-      headers.putIfAbsent(encoded, header);
+  }
+
+  /** {@code value} with every map and list in it copied unmodifiable (not {@code Map.copyOf}: nulls are kept). */
+  private static Object immutable(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<Object, Object> copy = new java.util.LinkedHashMap<>();
+      map.forEach((k, v) -> copy.put(k, immutable(v)));
+      return java.util.Collections.unmodifiableMap(copy);
     }
-    return header;
+    if (value instanceof java.util.Collection<?> list) {
+      java.util.List<Object> copy = new java.util.ArrayList<>(list.size());
+      list.forEach(v -> copy.add(immutable(v)));
+      return java.util.Collections.unmodifiableList(copy);
+    }
+    return value;
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.tokengate.spring.TokenGateProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -64,9 +65,12 @@ public final class TokenGateSecurityAutoConfiguration {
      * The bearer token found as tokengate's filter finds it (one {@code Authorization} header only, no regular
      * expression): see {@link TokenGateBearerTokenResolver}. {@code oauth2ResourceServer()} takes it when its DSL sets
      * no resolver ({@code bearerTokenResolver(…)}) or converter; a {@link BearerTokenResolver} bean of the
-     * application's own replaces it.
+     * application's own replaces it. Only in mode 2 ({@code tokengate.filter.enabled=false}): with tokengate's filter
+     * on, no chain may use {@code oauth2ResourceServer()} (see {@link ResourceServerChecks}), and a bean nothing reads
+     * could only collide with a resolver bean an application registers late.
      */
     @Bean
+    @ConditionalOnBooleanProperty(name = "tokengate.filter.enabled", havingValue = false)
     @ConditionalOnMissingBean(BearerTokenResolver.class)
     BearerTokenResolver tokenGateBearerTokenResolver() {
       return new TokenGateBearerTokenResolver();
