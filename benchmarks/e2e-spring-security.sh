@@ -122,7 +122,10 @@ for launch in $(seq 1 "$LAUNCHES"); do
       run "$mode-same-run$launch-$i" -H "Authorization: Bearer $TOKEN" "$BASE/hello"
       run "$mode-distinct-run$launch-$i" -s benchmarks/rotating-tokens.lua "$BASE/hello" -- "$OUT/tokens-a.txt"
     done
-    run "$mode-unseen-run$launch-1" -s benchmarks/rotating-tokens.lua "$BASE/hello" -- "$OUT/tokens-b.txt"
+    # Not for the ceiling: its decoder knows the repeated token and set A only.
+    if [ "$mode" != spring-security-ceiling ]; then
+      run "$mode-unseen-run$launch-1" -s benchmarks/rotating-tokens.lua "$BASE/hello" -- "$OUT/tokens-b.txt"
+    fi
     check
     stop
   done
