@@ -83,28 +83,19 @@ public class SpringEndToEndServer {
     if (dir != null) {
       properties.put("bench.dir", dir.toAbsolutePath().toString());
     }
+    if (!mode.equals(SPRING_SECURITY)) {
+      properties.put("tokengate.issuer", Fixture.ISSUER);
+      properties.put("tokengate.jwks-uri", jwksUri);
+      properties.put("tokengate.audiences", Fixture.AUDIENCE);
+    }
     switch (mode) {
-      case TOKENGATE -> {
-        properties.put("tokengate.issuer", Fixture.ISSUER);
-        properties.put("tokengate.jwks-uri", jwksUri);
-        properties.put("tokengate.audiences", Fixture.AUDIENCE);
-      }
+      case TOKENGATE -> { }
       case SPRING_SECURITY -> app.setAdditionalProfiles(SPRING_SECURITY);
-      case CEILING -> {
-        // tokengate-decoder's configuration, so the same chain (the starter's bearer-token resolver and answers
-        // included), with the ceiling's JwtDecoder bean in place of the starter's, which backs off.
-        properties.put("tokengate.issuer", Fixture.ISSUER);
-        properties.put("tokengate.jwks-uri", jwksUri);
-        properties.put("tokengate.audiences", Fixture.AUDIENCE);
+      // The ceiling has tokengate-decoder's configuration, so the same chain (the starter's bearer-token resolver and
+      // answers included), with the ceiling's JwtDecoder bean in place of the starter's, which backs off.
+      case TOKENGATE_DECODER, CEILING -> {
         properties.put("tokengate.filter.enabled", "false");
-        app.setAdditionalProfiles(CEILING);
-      }
-      case TOKENGATE_DECODER -> {
-        properties.put("tokengate.issuer", Fixture.ISSUER);
-        properties.put("tokengate.jwks-uri", jwksUri);
-        properties.put("tokengate.audiences", Fixture.AUDIENCE);
-        properties.put("tokengate.filter.enabled", "false");
-        app.setAdditionalProfiles(TOKENGATE_DECODER);
+        app.setAdditionalProfiles(mode);
       }
       default -> throw new IllegalArgumentException(
           "mode must be tokengate, tokengate-decoder, spring-security or spring-security-ceiling, not " + mode);
