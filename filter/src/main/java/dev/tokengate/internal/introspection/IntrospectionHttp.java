@@ -1,6 +1,7 @@
 package dev.tokengate.internal.introspection;
 
 import dev.tokengate.internal.jwks.CappedBody;
+import dev.tokengate.internal.jwks.HttpClients;
 import java.net.ConnectException;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -130,10 +131,6 @@ final class IntrospectionHttp implements AutoCloseable {
     if (closing == null) {
       return;
     }
-    try {
-      closing.getClass().getMethod("shutdownNow").invoke(closing);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      // JDK 17: no shutdown method; the client's selector thread ends once it is unreachable.
-    }
+    HttpClients.shutDown(closing);
   }
 }
